@@ -1,0 +1,69 @@
+package io.tally.core;
+
+import java.util.Objects;
+
+/**
+ * What the ledger accepted: immutable facts about one account, in the past tense. Every event
+ * carries the account's balances after it, so a consumer can read a balance without replaying,
+ * and the projector can check its own evolution against the writer's.
+ *
+ * <p>Each permitted record implements {@link #applyTo}, so adding an event type without saying how
+ * it moves a balance does not compile (STYLE.md, sealed families on Java 17).
+ */
+public sealed interface LedgerEvent permits LedgerEvent.AccountOpened, LedgerEvent.Credited, LedgerEvent.Charged {
+
+    /** Identity, version and provenance of the event. */
+    EventHeader header();
+
+    /** The account's balances after this event, as the writer computed them. */
+    Balance balanceAfter();
+
+    /**
+     * The balance evolution: the balances after this event, given those before it. Shared by the
+     * write side and the projector so that the two cannot disagree.
+     *
+     * @throws ArithmeticException if the result overflows (decide rejects such requests first)
+     */
+    Balance applyTo(Balance before);
+
+    /** The account was opened with a currency and an overdraft limit; balances start at zero. */
+    record AccountOpened(EventHeader header, Currency currency, long overdraftLimitMinor, Balance balanceAfter)
+            implements LedgerEvent {
+        public AccountOpened {
+            Objects.requireNonNull(header, "header");
+            Objects.requireNonNull(currency, "currency");
+            Objects.requireNonNull(balanceAfter, "balanceAfter");
+        }
+
+        @Override
+        public Balance applyTo(Balance before) {
+            return Balance.ZERO;
+        }
+    }
+
+    /** Money came in: available += amount. */
+    record Credited(EventHeader header, long amountMinor, Balance balanceAfter) implements LedgerEvent {
+        public Credited {
+            Objects.requireNonNull(header, "header");
+            Objects.requireNonNull(balanceAfter, "balanceAfter");
+        }
+
+        @Override
+        public Balance applyTo(Balance before) {
+            return new Balance(Math.addExact(before.availableMinor(), amountMinor), before.lockedMinor());
+        }
+    }
+
+    /** Money went out: available -= amount. */
+    record Charged(EventHeader header, long amountMinor, Balance balanceAfter) implements LedgerEvent {
+        public Charged {
+            Objects.requireNonNull(header, "header");
+            Objects.requireNonNull(balanceAfter, "balanceAfter");
+        }
+
+        @Override
+        public Balance applyTo(Balance before) {
+            return new Balance(Math.subtractExact(before.availableMinor(), amountMinor), before.lockedMinor());
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package io.tally.core;
+
+/**
+ * Stable, machine-readable reasons a request is rejected. Codes are part of the public contract
+ * (they travel in {@code ledger.results} and HTTP bodies): never rename one, only add.
+ *
+ * <p>Source: DESIGN.md, Operations; the style of TigerBeetle's result codes (TIGER_STYLE.md).
+ */
+public enum RejectionCode {
+    /** The account would go below its overdraft limit. */
+    INSUFFICIENT_FUNDS,
+    /** The request names an account that has not been opened. */
+    ACCOUNT_NOT_FOUND,
+    /** An open-account request names an account that already exists. */
+    ACCOUNT_EXISTS,
+    /** The request's currency is not the account's currency. */
+    CURRENCY_MISMATCH,
+    /** An amount is zero, negative, or an overdraft limit is negative. */
+    INVALID_AMOUNT,
+    /** Applying the request would overflow a 64-bit count of minor units. */
+    AMOUNT_OVERFLOW,
+    /** The idempotency key was used before with a different request. */
+    IDEMPOTENCY_KEY_REUSED,
+    /** The request is malformed in a way no other code describes (blank ids, bad currency). */
+    INVALID_REQUEST
+}
