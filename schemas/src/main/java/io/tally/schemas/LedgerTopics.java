@@ -1,0 +1,74 @@
+package io.tally.schemas;
+
+import io.tally.avro.AccountBalance;
+import io.tally.avro.BalanceCorrection;
+import io.tally.avro.LedgerEvent;
+import io.tally.avro.LedgerRequest;
+import io.tally.avro.LedgerResult;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+/**
+ * tally's topics: names (configurable; DESIGN.md gives the defaults), serdes and creation specs, in
+ * one place so that no topic name is written twice (the typed topic descriptors of Confluent's
+ * kafka-streams-examples).
+ *
+ * @param requests {@code ledger.requests}: requests, keyed by account id, time-limited
+ * @param events {@code ledger.events}: accepted events, keyed by account id, kept forever
+ * @param results {@code ledger.results}: outcomes, keyed by request id, time-limited
+ * @param requestsDlq {@code ledger.requests.dlq}: undecodable or invalid requests, reason in headers
+ * @param balances {@code ledger.balances}: projected balances, keyed by account id, compacted
+ * @param corrections {@code ledger.corrections}: corrections, keyed by account id, kept forever
+ * @param partitions partitions of the keyed-by-account topics
+ */
+public record LedgerTopics(
+        String requests, String events, String results, String requestsDlq, String balances, String corrections,
+        int partitions) {
+
+    /** Seven days, for the time-limited topics. */
+    public static final long SEVEN_DAYS_MS = 7L * 24 * 60 * 60 * 1000;
+
+    /** The default names with {@code partitions} partitions. */
+    public static LedgerTopics defaults(int partitions) {
+        return withPrefix("", partitions);
+    }
+
+    /** The default names behind {@code prefix} (tests use a unique prefix each). */
+    public static LedgerTopics withPrefix(String prefix, int partitions) {
+        return new LedgerTopics(prefix + "ledger.requests", prefix + "ledger.events", prefix + "ledger.results",
+                prefix + "ledger.requests.dlq", prefix + "ledger.balances", prefix + "ledger.corrections", partitions);
+    }
+
+    /** What to create: cleanup policy and retention per DESIGN.md's topic table. */
+    public List<TopicSpec> specs() {
+        Map<String, String> timeLimited = Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(SEVEN_DAYS_MS));
+        Map<String, String> forever = Map.of("cleanup.policy", "delete", "retention.ms", "-1", "retention.bytes", "-1");
+        Map<String, String> compacted = Map.of("cleanup.policy", "compact");
+        return List.of(
+                new TopicSpec(requests, partitions, timeLimited),
+                new TopicSpec(events, partitions, forever),
+                new TopicSpec(results, partitions, timeLimited),
+                new TopicSpec(requestsDlq, partitions, timeLimited),
+                new TopicSpec(balances, partitions, compacted),
+                new TopicSpec(corrections, partitions, forever));
+    }
+
+
+    /** The key serde of every tally topic: UTF-8 strings (account ids, request ids). */
+    public static Serde<String> keySerde() {
+        return Serdes.String();
+    }
+
+    /** Value serde of {@link #requests}. */
+    public static final Serde<LedgerRequest> REQUEST_SERDE = SingleObjectSerde.of(LedgerRequest.class);
+    /** Value serde of {@link #events}. */
+    public static final Serde<LedgerEvent> EVENT_SERDE = SingleObjectSerde.of(LedgerEvent.class);
+    /** Value serde of {@link #results}. */
+    public static final Serde<LedgerResult> RESULT_SERDE = SingleObjectSerde.of(LedgerResult.class);
+    /** Value serde of {@link #balances}. */
+    public static final Serde<AccountBalance> BALANCE_SERDE = SingleObjectSerde.of(AccountBalance.class);
+    /** Value serde of {@link #corrections}. */
+    public static final Serde<BalanceCorrection> CORRECTION_SERDE = SingleObjectSerde.of(BalanceCorrection.class);
+}

@@ -1,0 +1,77 @@
+package io.tally.schemas.codec;
+
+import io.tally.avro.EventType;
+import io.tally.core.Balance;
+import io.tally.core.Currency;
+import io.tally.core.EventHeader;
+import io.tally.core.LedgerEvent;
+import io.tally.core.LedgerEvent.AccountOpened;
+import io.tally.core.LedgerEvent.Charged;
+import io.tally.core.LedgerEvent.Credited;
+
+/**
+ * Maps the core's events to and from the {@code ledger.events} wire record.
+ *
+ * <p>Thread-safe: stateless.
+ */
+public final class EventCodec {
+    private EventCodec() {}
+
+    /**
+     * The wire form of {@code event}.
+     *
+     * @param currency the account's currency (carried on every event for consumers)
+     * @param reference the request's reference, or {@code null}
+     */
+    public static io.tally.avro.LedgerEvent toAvro(LedgerEvent event, Currency currency, String reference) {
+        EventHeader h = event.header();
+        io.tally.avro.LedgerEvent.Builder b = io.tally.avro.LedgerEvent.newBuilder()
+                .setEventId(h.eventId()).setAccountId(h.accountId()).setVersion(h.version())
+                .setCurrency(currency.code()).setScale(currency.scale())
+                .setAvailableAfterMinor(event.balanceAfter().availableMinor())
+                .setLockedAfterMinor(event.balanceAfter().lockedMinor())
+                .setRequestId(h.requestId()).setIdempotencyKey(h.idempotencyKey())
+                .setAcceptedAtMs(h.acceptedAtMs()).setReference(reference);
+        if (event instanceof AccountOpened opened) {
+            b.setType(EventType.ACCOUNT_OPENED).setOverdraftLimitMinor(opened.overdraftLimitMinor());
+        } else if (event instanceof Credited credited) {
+            b.setType(EventType.CREDITED).setAmountMinor(credited.amountMinor());
+        } else if (event instanceof Charged charged) {
+            b.setType(EventType.CHARGED).setAmountMinor(charged.amountMinor());
+        } else {
+            throw new AssertionError("unmapped event " + event.getClass());
+        }
+        return b.build();
+    }
+
+    /**
+     * The core form of a wire event.
+     *
+     * @throws IllegalArgumentException if the event's type is unknown to this reader or a field its
+     *     type needs is missing (written by a newer or broken writer)
+     */
+    public static LedgerEvent toCore(io.tally.avro.LedgerEvent e) {
+        EventHeader header = new EventHeader(e.getEventId(), e.getAccountId(), e.getVersion(), e.getRequestId(),
+                e.getIdempotencyKey(), e.getAcceptedAtMs());
+        Balance after = new Balance(e.getAvailableAfterMinor(), e.getLockedAfterMinor());
+        switch (e.getType()) {
+            case ACCOUNT_OPENED:
+                return new AccountOpened(header, new Currency(e.getCurrency(), e.getScale()),
+                        require(e.getOverdraftLimitMinor(), e, "overdraftLimitMinor"), after);
+            case CREDITED:
+                return new Credited(header, require(e.getAmountMinor(), e, "amountMinor"), after);
+            case CHARGED:
+                return new Charged(header, require(e.getAmountMinor(), e, "amountMinor"), after);
+            case UNKNOWN:
+            default:
+                throw new IllegalArgumentException("event " + e.getEventId() + " has a type this reader does not know");
+        }
+    }
+
+    private static long require(Long value, io.tally.avro.LedgerEvent e, String field) {
+        if (value == null) {
+            throw new IllegalArgumentException("event " + e.getEventId() + " (" + e.getType() + ") lacks " + field);
+        }
+        return value;
+    }
+}

@@ -1,0 +1,78 @@
+package io.tally.schemas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tally.avro.AccountBalance;
+import io.tally.avro.BalanceCorrection;
+import io.tally.avro.LedgerRequest;
+import io.tally.avro.LedgerResult;
+import io.tally.avro.ResultStatus;
+import io.tally.avro.internal.AccountSnapshot;
+import io.tally.avro.internal.IdempotencyRecord;
+import io.tally.core.Currency;
+import io.tally.schemas.codec.RequestCodec;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+import org.apache.avro.SchemaNormalization;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.errors.SerializationException;
+import org.junit.jupiter.api.Test;
+
+class SingleObjectSerdeTest {
+
+    @Test
+    void bytesFollowTheSpecsSingleObjectLayout() {
+        LedgerRequest request = RequestCodec.credit("r1", "k1", "576", "CZK", 70_000, 0, "695247");
+        byte[] bytes = LedgerTopics.REQUEST_SERDE.serializer().serialize("t", request);
+        // Avro spec: 0xC3 0x01, then the CRC-64-AVRO fingerprint of the writer schema, little-endian.
+        assertThat(bytes[0]).isEqualTo((byte) 0xC3);
+        assertThat(bytes[1]).isEqualTo((byte) 0x01);
+        long fingerprint = ByteBuffer.wrap(bytes, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        assertThat(fingerprint).isEqualTo(SchemaNormalization.parsingFingerprint64(LedgerRequest.getClassSchema()));
+    }
+
+    @Test
+    void everyRecordRoundTrips() {
+        LedgerResult result = LedgerResult.newBuilder().setRequestId("r").setIdempotencyKey("k").setAccountId("a")
+                .setStatus(ResultStatus.ACCEPTED).setEventIds(List.of("a:2")).setVersion(2L).setDecidedAtMs(5).build();
+        roundTrip(RequestCodec.openAccount("r", "k", "a", new Currency("CZK", 2), 10, 1));
+        roundTrip(result);
+        roundTrip(AccountBalance.newBuilder().setAccountId("a").setCurrency("CZK").setScale(2).setAvailableMinor(-5)
+                .setLockedMinor(0).setVersion(3).setLastEventId("a:3").setUpdatedAtMs(9).build());
+        roundTrip(BalanceCorrection.newBuilder().setCorrectionId("c").setRunId("run").setAccountId("a")
+                .setSource("account_balances").setCurrency("CZK").setExpectedAvailableMinor(1).setActualAvailableMinor(2)
+                .setExpectedLockedMinor(0).setActualLockedMinor(0).setDeltaMinor(-1).setReason("drift")
+                .setCreatedAtMs(1).build());
+        roundTrip(AccountSnapshot.newBuilder().setAccountId("a").setCurrency("CZK").setScale(2).setOverdraftLimitMinor(0)
+                .setAvailableMinor(1).setLockedMinor(0).setVersion(1).build());
+        roundTrip(IdempotencyRecord.newBuilder().setRequestHash(ByteBuffer.wrap(new byte[] {1, 2})).setOutcome(result).build());
+    }
+
+    @Test
+    void garbageAndForeignRecordsFailWithAReason() {
+        assertThatThrownBy(() -> LedgerTopics.REQUEST_SERDE.deserializer().deserialize("t", new byte[] {1, 2, 3}))
+                .isInstanceOf(SerializationException.class).hasMessageContaining("cannot decode io.tally.avro.LedgerRequest");
+        byte[] balance = LedgerTopics.BALANCE_SERDE.serializer().serialize("t", AccountBalance.newBuilder()
+                .setAccountId("a").setCurrency("CZK").setScale(2).setAvailableMinor(0).setLockedMinor(0).setVersion(1)
+                .setLastEventId("a:1").setUpdatedAtMs(0).build());
+        assertThatThrownBy(() -> LedgerTopics.REQUEST_SERDE.deserializer().deserialize("t", balance))
+                .isInstanceOf(SerializationException.class);
+    }
+
+    @Test
+    void theRequestHashIgnoresRequestIdAndTimeButNothingElse() {
+        LedgerRequest a = RequestCodec.charge("r1", "k", "a", "CZK", 100, 1, null);
+        LedgerRequest retry = RequestCodec.charge("r2", "k", "a", "CZK", 100, 2, null);
+        LedgerRequest other = RequestCodec.charge("r3", "k", "a", "CZK", 101, 1, null);
+        assertThat(RequestCodec.requestHash(a)).isEqualTo(RequestCodec.requestHash(retry));
+        assertThat(RequestCodec.requestHash(a)).isNotEqualTo(RequestCodec.requestHash(other));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends SpecificRecord> void roundTrip(T record) {
+        SingleObjectSerde<T> serde = SingleObjectSerde.of((Class<T>) record.getClass());
+        assertThat(serde.deserialize("t", serde.serialize("t", record))).isEqualTo(record);
+    }
+}
