@@ -1,0 +1,186 @@
+package io.tally.ledger.kafka;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.tally.avro.LedgerRequest;
+import io.tally.avro.LedgerResult;
+import io.tally.avro.internal.AccountSnapshot;
+import io.tally.avro.internal.IdempotencyRecord;
+import io.tally.core.AccountState;
+import io.tally.core.Decision;
+import io.tally.core.Ledger;
+import io.tally.core.LedgerEvent;
+import io.tally.core.RejectionCode;
+import io.tally.core.RequestContext;
+import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.codec.EventCodec;
+import io.tally.schemas.codec.RequestCodec;
+import io.tally.schemas.codec.ResultCodec;
+import io.tally.schemas.codec.StateCodec;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides each request of one account partition against the account's state, exactly once: the
+ * events it appends, the outcome it publishes and the state and idempotency-store updates it makes
+ * are all in the stream task's Kafka transaction ({@code exactly_once_v2}), so a crash at any point
+ * neither loses an accepted event nor appends one twice (DESIGN.md, Idempotency and ordering).
+ *
+ * <p>For each record: undecodable, mis-keyed or malformed requests go to the DLQ (malformed ones
+ * with a readable request id also get an INVALID_REQUEST result); a known idempotency key with the
+ * same request hash gets the stored outcome again ({@code replayed = true}, nothing appended); with
+ * a different hash, IDEMPOTENCY_KEY_REUSED (not stored, so the original stays); otherwise
+ * {@link Ledger#decide} decides and the outcome is stored under the key.
+ *
+ * <p>Serializes its outputs itself (everything downstream is bytes), so that a DLQ record can be
+ * copied byte for byte. Not thread-safe: one instance per stream task, as Kafka Streams uses it.
+ */
+final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]> {
+    private static final Logger log = LoggerFactory.getLogger(DecideProcessor.class);
+
+    private final LedgerTopics topics;
+    private final MeterRegistry metrics;
+    private final Timer decideTimer;
+    private ProcessorContext<byte[], byte[]> context;
+    private KeyValueStore<String, AccountSnapshot> accounts;
+    private KeyValueStore<String, IdempotencyRecord> idempotency;
+
+    DecideProcessor(LedgerTopics topics, MeterRegistry metrics) {
+        this.topics = topics;
+        this.metrics = metrics;
+        this.decideTimer = Timer.builder("tally.ledger.decide").description("time to decide one request")
+                .register(metrics);
+    }
+
+    @Override
+    public void init(ProcessorContext<byte[], byte[]> context) {
+        this.context = context;
+        this.accounts = context.getStateStore(DecideTopology.ACCOUNT_STORE);
+        this.idempotency = context.getStateStore(DecideTopology.IDEMPOTENCY_STORE);
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        long startNs = System.nanoTime();
+        if (record.value() == null) {
+            deadLetter(record, "null-value", "a request record must have a value");
+            return;
+        }
+        LedgerRequest request;
+        try {
+            request = LedgerTopics.REQUEST_SERDE.deserializer().deserialize(topics.requests(), record.value());
+        } catch (SerializationException e) {
+            deadLetter(record, "undecodable", e.getMessage());
+            return;
+        }
+        String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+        if (!request.getAccountId().equals(key)) {
+            // Per-account ordering relies on the key: a request keyed otherwise may be in the wrong partition.
+            deadLetter(record, "key-mismatch", "record key '" + key + "' is not the request's account id '"
+                    + request.getAccountId() + "'");
+            return;
+        }
+        RequestCodec.Parsed parsed = RequestCodec.toCommand(request);
+        if (parsed instanceof RequestCodec.Invalid invalid) {
+            deadLetter(record, "invalid", invalid.describe());
+            if (request.getRequestId() != null && !request.getRequestId().isBlank()) {
+                publish(record, ResultCodec.rejected(request, RejectionCode.INVALID_REQUEST, invalid.describe(),
+                        context.currentSystemTimeMs()));
+            }
+            return;
+        }
+        decide(record, request, ((RequestCodec.Valid) parsed));
+        decideTimer.record(System.nanoTime() - startNs, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    private void decide(Record<byte[], byte[]> record, LedgerRequest request, RequestCodec.Valid valid) {
+        String idempotencyStoreKey = idempotencyStoreKey(request.getAccountId(), request.getIdempotencyKey());
+        byte[] hash = RequestCodec.requestHash(request);
+        IdempotencyRecord seen = idempotency.get(idempotencyStoreKey);
+        long nowMs = context.currentSystemTimeMs();
+        if (seen != null) {
+            if (Arrays.equals(bytes(seen.getRequestHash()), hash)) {
+                count("replayed", seen.getOutcome().getRejectionCode());
+                publish(record, ResultCodec.replayed(seen.getOutcome(), request));
+            } else {
+                count("rejected", RejectionCode.IDEMPOTENCY_KEY_REUSED.name());
+                publish(record, ResultCodec.rejected(request, RejectionCode.IDEMPOTENCY_KEY_REUSED,
+                        "idempotency key '" + request.getIdempotencyKey() + "' was used for a different request ("
+                                + seen.getOutcome().getRequestId() + ")", nowMs));
+            }
+            return;
+        }
+        AccountState state = StateCodec.fromSnapshot(accounts.get(request.getAccountId()));
+        Decision decision = Ledger.decide(state, valid.command(),
+                new RequestContext(request.getRequestId(), request.getIdempotencyKey(), nowMs));
+        LedgerResult result;
+        if (decision instanceof Decision.Accepted accepted) {
+            for (LedgerEvent event : accepted.events()) {
+                state = Ledger.evolve(state, event);
+                byte[] value = LedgerTopics.EVENT_SERDE.serializer().serialize(topics.events(),
+                        EventCodec.toAvro(event, state.currency(), request.getReference()));
+                context.forward(new Record<>(utf8(state.accountId()), value, record.timestamp(), new RecordHeaders()),
+                        DecideTopology.EVENTS_SINK);
+            }
+            accounts.put(state.accountId(), StateCodec.toSnapshot(state));
+            result = ResultCodec.accepted(request, accepted.events(), nowMs);
+            count("accepted", null);
+        } else {
+            Decision.Rejected rejected = (Decision.Rejected) decision;
+            result = ResultCodec.rejected(request, rejected.code(), rejected.message(), nowMs);
+            count("rejected", rejected.code().name());
+        }
+        idempotency.put(idempotencyStoreKey, IdempotencyRecord.newBuilder()
+                .setRequestHash(ByteBuffer.wrap(hash)).setOutcome(result).build());
+        publish(record, result);
+    }
+
+    private void publish(Record<byte[], byte[]> cause, LedgerResult result) {
+        byte[] value = LedgerTopics.RESULT_SERDE.serializer().serialize(topics.results(), result);
+        context.forward(new Record<>(utf8(result.getRequestId()), value, cause.timestamp(), new RecordHeaders()),
+                DecideTopology.RESULTS_SINK);
+    }
+
+    private void deadLetter(Record<byte[], byte[]> record, String reason, String detail) {
+        RecordMetadata source = context.recordMetadata().orElseThrow();
+        log.warn("request at {}-{}@{} sent to the DLQ: {}: {}", source.topic(), source.partition(), source.offset(),
+                reason, detail);
+        count("dead-lettered", reason);
+        context.forward(record.withHeaders(DeadLetters.headers(record.headers(), reason, String.valueOf(detail),
+                source.topic(), source.partition(), source.offset())), DecideTopology.DLQ_SINK);
+    }
+
+    private void count(String outcome, String code) {
+        metrics.counter("tally.ledger.requests", "outcome", outcome, "code", code == null ? "none" : code).increment();
+    }
+
+    /**
+     * The idempotency store's key: scoped to the account (requests are partitioned by account, so
+     * the store of one task sees all keys of its accounts), length-prefixed so that no pair of ids
+     * can collide.
+     */
+    static String idempotencyStoreKey(String accountId, String idempotencyKey) {
+        return accountId.length() + ":" + accountId + ":" + idempotencyKey;
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        ByteBuffer copy = buffer.duplicate();
+        byte[] out = new byte[copy.remaining()];
+        copy.get(out);
+        return out;
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}

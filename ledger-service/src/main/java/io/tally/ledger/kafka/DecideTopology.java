@@ -1,0 +1,55 @@
+package io.tally.ledger.kafka;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tally.avro.internal.AccountSnapshot;
+import io.tally.avro.internal.IdempotencyRecord;
+import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.SingleObjectSerde;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The write side's topology: {@code ledger.requests} → decide → {@code ledger.events},
+ * {@code ledger.results}, {@code ledger.requests.dlq}, with two state stores (both changelogged, so
+ * they survive restarts and rebalances): {@value #ACCOUNT_STORE} (account id → state) and
+ * {@value #IDEMPOTENCY_STORE} (account + idempotency key → request hash and outcome; kept forever).
+ *
+ * <p>Built by one pure function from names, as in Kafka's own streams examples.
+ */
+public final class DecideTopology {
+    /** Account id → {@link AccountSnapshot}. */
+    public static final String ACCOUNT_STORE = "accounts";
+    /** Account and idempotency key → {@link IdempotencyRecord}. */
+    public static final String IDEMPOTENCY_STORE = "idempotency";
+    static final String SOURCE = "requests-source";
+    static final String DECIDE = "decide";
+    static final String EVENTS_SINK = "events-sink";
+    static final String RESULTS_SINK = "results-sink";
+    static final String DLQ_SINK = "dlq-sink";
+
+    private DecideTopology() {}
+
+    /**
+     * Builds the topology.
+     *
+     * @param topics topic names
+     * @param metrics where request counters and the decide timer go
+     */
+    public static Topology buildTopology(LedgerTopics topics, MeterRegistry metrics) {
+        Topology topology = new Topology();
+        // Bytes in: a record that cannot be decoded must reach the DLQ as it came, not stop the partition.
+        topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.requests());
+        topology.addProcessor(DECIDE, () -> new DecideProcessor(topics, metrics), SOURCE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ACCOUNT_STORE),
+                Serdes.String(), SingleObjectSerde.of(AccountSnapshot.class)), DECIDE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(IDEMPOTENCY_STORE),
+                Serdes.String(), SingleObjectSerde.of(IdempotencyRecord.class)), DECIDE);
+        topology.addSink(EVENTS_SINK, topics.events(), new ByteArraySerializer(), new ByteArraySerializer(), DECIDE);
+        topology.addSink(RESULTS_SINK, topics.results(), new ByteArraySerializer(), new ByteArraySerializer(), DECIDE);
+        topology.addSink(DLQ_SINK, topics.requestsDlq(), new ByteArraySerializer(), new ByteArraySerializer(), DECIDE);
+        return topology;
+    }
+}

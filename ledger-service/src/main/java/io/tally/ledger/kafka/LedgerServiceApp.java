@@ -1,0 +1,77 @@
+package io.tally.ledger.kafka;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the {@link DecideTopology} as a Kafka Streams application.
+ *
+ * <p>Thread-safe as {@link KafkaStreams} is.
+ */
+public final class LedgerServiceApp implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LedgerServiceApp.class);
+
+    private final KafkaStreams streams;
+    private final CountDownLatch running = new CountDownLatch(1);
+
+    /** Builds (does not start) the application. */
+    public LedgerServiceApp(LedgerServiceConfig config, MeterRegistry metrics) {
+        this.streams = new KafkaStreams(DecideTopology.buildTopology(config.topics(), metrics), streamsProperties(config));
+        streams.setStateListener((now, before) -> {
+            if (now == KafkaStreams.State.RUNNING) {
+                running.countDown();
+            }
+            log.info("ledger-service {} -> {}", before, now);
+        });
+    }
+
+    /** The Streams properties: the passed-through client properties plus tally's required settings. */
+    static Properties streamsProperties(LedgerServiceConfig config) {
+        Properties p = new Properties();
+        p.putAll(config.kafka());
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
+        // Decide-and-append is one Kafka transaction per commit: events, results, DLQ records, store
+        // changelogs and input offsets commit together or not at all.
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.replicationFactor());
+        // Results wait on the commit (read_committed readers); 100 ms is the EOS default, said out loud.
+        p.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        return p;
+    }
+
+    /** Starts processing in Streams' own threads. */
+    public void start() {
+        streams.start();
+    }
+
+    /**
+     * Waits until the application is RUNNING.
+     *
+     * @throws TimeoutException if it is not RUNNING within {@code timeout}
+     */
+    public void awaitRunning(Duration timeout) throws InterruptedException, TimeoutException {
+        if (!running.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new TimeoutException("ledger-service not RUNNING after " + timeout + " (state " + streams.state() + ")");
+        }
+    }
+
+    /** The Streams state, for health checks. */
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    /** Stops processing, committing what was processed; waits up to 30 s. */
+    @Override
+    public void close() {
+        streams.close(Duration.ofSeconds(30));
+    }
+}

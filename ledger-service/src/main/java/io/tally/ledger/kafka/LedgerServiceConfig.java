@@ -1,0 +1,29 @@
+package io.tally.ledger.kafka;
+
+import io.tally.schemas.LedgerTopics;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * ledger-service's configuration.
+ *
+ * @param kafka Kafka client properties, passed to Kafka Streams untouched ({@code bootstrap.servers},
+ *     security, client ids); tally's own settings are applied over them only where they are required
+ * @param applicationId the Streams {@code application.id}: instances with the same id share the work
+ * @param stateDir where local state stores live
+ * @param topics topic names
+ * @param replicationFactor replicas of Streams' internal topics (1 on the embedded broker)
+ */
+public record LedgerServiceConfig(
+        Map<String, Object> kafka, String applicationId, Path stateDir, LedgerTopics topics, int replicationFactor) {
+    /** The default application id. */
+    public static final String DEFAULT_APPLICATION_ID = "tally-ledger-service";
+
+    public LedgerServiceConfig {
+        kafka = Map.copyOf(kafka);
+        Objects.requireNonNull(applicationId, "applicationId");
+        Objects.requireNonNull(stateDir, "stateDir");
+        Objects.requireNonNull(topics, "topics");
+    }
+}

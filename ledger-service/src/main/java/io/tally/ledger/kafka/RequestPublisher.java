@@ -1,0 +1,55 @@
+package io.tally.ledger.kafka;
+
+import io.tally.avro.LedgerRequest;
+import io.tally.schemas.LedgerTopics;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+
+/**
+ * Publishes requests to {@code ledger.requests}, keyed by account id, with an idempotent producer
+ * ({@code acks=all}, {@code enable.idempotence=true}), so that the requests of one account keep
+ * their order and a producer retry never duplicates a record (duplicates from a sender's own
+ * retries are the idempotency key's business).
+ *
+ * <p>Thread-safe as {@link KafkaProducer} is.
+ */
+public final class RequestPublisher implements AutoCloseable {
+    private final KafkaProducer<String, LedgerRequest> producer;
+    private final String topic;
+
+    /**
+     * @param kafka client properties, passed through ({@code bootstrap.servers}, security, ...)
+     * @param topics where {@code ledger.requests} is
+     */
+    public RequestPublisher(Map<String, Object> kafka, LedgerTopics topics) {
+        Map<String, Object> config = new HashMap<>(kafka);
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
+        config.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        this.producer = new KafkaProducer<>(config, LedgerTopics.keySerde().serializer(),
+                LedgerTopics.REQUEST_SERDE.serializer());
+        this.topic = topics.requests();
+    }
+
+    /** Sends {@code request} asynchronously; {@code callback} sees the result or the failure. */
+    public Future<RecordMetadata> publish(LedgerRequest request, Callback callback) {
+        return producer.send(new ProducerRecord<>(topic, request.getAccountId(), request), callback);
+    }
+
+    /** Blocks until every sent request is acknowledged (or failed). */
+    public void flush() {
+        producer.flush();
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+    }
+}

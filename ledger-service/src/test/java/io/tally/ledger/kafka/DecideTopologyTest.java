@@ -1,0 +1,188 @@
+package io.tally.ledger.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tally.avro.EventType;
+import io.tally.avro.LedgerEvent;
+import io.tally.avro.LedgerRequest;
+import io.tally.avro.LedgerResult;
+import io.tally.avro.RequestType;
+import io.tally.avro.ResultStatus;
+import io.tally.core.Currency;
+import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.codec.RequestCodec;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DecideTopologyTest {
+    private static final LedgerTopics TOPICS = LedgerTopics.defaults(1);
+    private static final Currency CZK = new Currency("CZK", 2);
+
+    @TempDir
+    Path stateDir;
+
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, LedgerRequest> requests;
+    private TestInputTopic<byte[], byte[]> rawRequests;
+    private TestOutputTopic<String, LedgerEvent> events;
+    private TestOutputTopic<String, LedgerResult> results;
+    private TestOutputTopic<byte[], byte[]> dlq;
+    private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+    private int seq;
+
+    @BeforeEach
+    void start() {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "decide-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        driver = new TopologyTestDriver(DecideTopology.buildTopology(TOPICS, metrics), props);
+        requests = driver.createInputTopic(TOPICS.requests(), new StringSerializer(), LedgerTopics.REQUEST_SERDE.serializer());
+        rawRequests = driver.createInputTopic(TOPICS.requests(), new ByteArraySerializer(), new ByteArraySerializer());
+        events = driver.createOutputTopic(TOPICS.events(), new StringDeserializer(), LedgerTopics.EVENT_SERDE.deserializer());
+        results = driver.createOutputTopic(TOPICS.results(), new StringDeserializer(), LedgerTopics.RESULT_SERDE.deserializer());
+        dlq = driver.createOutputTopic(TOPICS.requestsDlq(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    @AfterEach
+    void stop() {
+        driver.close();
+    }
+
+    private LedgerResult send(LedgerRequest request) {
+        requests.pipeInput(request.getAccountId(), request);
+        List<LedgerResult> out = results.readValuesToList();
+        assertThat(out).hasSize(1);
+        assertThat(out.get(0).getRequestId()).isEqualTo(request.getRequestId());
+        return out.get(0);
+    }
+
+    private LedgerRequest open(String account, long overdraftMinor) {
+        return RequestCodec.openAccount("r" + ++seq, "open-" + account, account, CZK, overdraftMinor, 0);
+    }
+
+    private LedgerRequest credit(String account, String key, long amountMinor) {
+        return RequestCodec.credit("r" + ++seq, key, account, "CZK", amountMinor, 0, null);
+    }
+
+    private LedgerRequest charge(String account, String key, long amountMinor) {
+        return RequestCodec.charge("r" + ++seq, key, account, "CZK", amountMinor, 0, null);
+    }
+
+    @Test
+    void acceptedRequestsAppendVersionedEventsWithBalancesAfter() {
+        assertThat(send(open("576", 50_000)).getStatus()).isEqualTo(ResultStatus.ACCEPTED);
+        send(credit("576", "t1", 70_000));
+        LedgerResult charged = send(charge("576", "t2", 100_000));
+        assertThat(charged.getStatus()).isEqualTo(ResultStatus.ACCEPTED);
+        assertThat(charged.getVersion()).isEqualTo(3L);
+        assertThat(charged.getAvailableAfterMinor()).isEqualTo(-30_000L);
+        assertThat(charged.getEventIds()).containsExactly("576:3");
+
+        List<TestRecord<String, LedgerEvent>> appended = events.readRecordsToList();
+        assertThat(appended).extracting(TestRecord::key).containsOnly("576");
+        assertThat(appended).extracting(r -> r.value().getType())
+                .containsExactly(EventType.ACCOUNT_OPENED, EventType.CREDITED, EventType.CHARGED);
+        assertThat(appended).extracting(r -> r.value().getVersion()).containsExactly(1L, 2L, 3L);
+        assertThat(appended.get(2).value().getAvailableAfterMinor()).isEqualTo(-30_000L);
+        assertThat(appended.get(2).value().getIdempotencyKey()).isEqualTo("t2");
+    }
+
+    @Test
+    void everyRejectionCodeTheSkeletonDecides() {
+        assertThat(send(credit("nobody", "k0", 1)).getRejectionCode()).isEqualTo("ACCOUNT_NOT_FOUND");
+        send(open("a", 1_000));
+        assertThat(send(RequestCodec.openAccount("r" + ++seq, "open-again", "a", CZK, 0, 0)).getRejectionCode())
+                .isEqualTo("ACCOUNT_EXISTS");
+        assertThat(send(charge("a", "k1", 1_001)).getRejectionCode()).isEqualTo("INSUFFICIENT_FUNDS");
+        assertThat(send(RequestCodec.credit("r" + ++seq, "k2", "a", "EUR", 5, 0, null)).getRejectionCode())
+                .isEqualTo("CURRENCY_MISMATCH");
+        assertThat(send(credit("a", "k3", 0)).getRejectionCode()).isEqualTo("INVALID_AMOUNT");
+        send(credit("a", "k4", Long.MAX_VALUE));
+        assertThat(send(credit("a", "k5", 1)).getRejectionCode()).isEqualTo("AMOUNT_OVERFLOW");
+        assertThat(send(charge("a", "k4", 1)).getRejectionCode()).isEqualTo("IDEMPOTENCY_KEY_REUSED");
+        // Only the opening and the one accepted credit were appended.
+        assertThat(events.readValuesToList()).extracting(LedgerEvent::getVersion).containsExactly(1L, 2L);
+    }
+
+    @Test
+    void sameKeySameRequestReturnsTheOriginalOutcomeAndAppendsNothing() {
+        send(open("a", 0));
+        LedgerResult first = send(credit("a", "pay-1", 500));
+        LedgerRequest retry = RequestCodec.credit("retry-1", "pay-1", "a", "CZK", 500, 99, null);
+        LedgerResult again = send(retry);
+        assertThat(again.getReplayed()).isTrue();
+        assertThat(again.getRequestId()).isEqualTo("retry-1");
+        assertThat(again.getEventIds()).isEqualTo(first.getEventIds());
+        assertThat(again.getAvailableAfterMinor()).isEqualTo(500L);
+        assertThat(events.readValuesToList()).hasSize(2);
+
+        // A rejected outcome is remembered too: the same request stays rejected, even after funds arrive.
+        LedgerResult refused = send(charge("a", "buy-1", 900));
+        send(credit("a", "pay-2", 1_000));
+        LedgerResult refusedAgain = send(RequestCodec.charge("retry-2", "buy-1", "a", "CZK", 900, 0, null));
+        assertThat(refusedAgain.getRejectionCode()).isEqualTo(refused.getRejectionCode()).isEqualTo("INSUFFICIENT_FUNDS");
+        assertThat(refusedAgain.getReplayed()).isTrue();
+    }
+
+    @Test
+    void idempotencyKeysAreScopedToTheAccount() {
+        send(open("a", 0));
+        send(open("b", 0));
+        assertThat(send(credit("a", "same", 1)).getStatus()).isEqualTo(ResultStatus.ACCEPTED);
+        assertThat(send(credit("b", "same", 1)).getStatus()).isEqualTo(ResultStatus.ACCEPTED);
+    }
+
+    @Test
+    void undecodableBytesGoToTheDlqWithReasonAndOrigin() {
+        byte[] garbage = {1, 2, 3};
+        rawRequests.pipeInput("a".getBytes(StandardCharsets.UTF_8), garbage);
+        TestRecord<byte[], byte[]> dead = dlq.readRecord();
+        assertThat(dead.value()).isEqualTo(garbage);
+        assertThat(DeadLetters.header(dead.headers(), DeadLetters.REASON)).isEqualTo("undecodable");
+        assertThat(DeadLetters.header(dead.headers(), DeadLetters.DETAIL)).contains("LedgerRequest");
+        assertThat(DeadLetters.header(dead.headers(), DeadLetters.SOURCE_TOPIC)).isEqualTo(TOPICS.requests());
+        assertThat(DeadLetters.header(dead.headers(), DeadLetters.SOURCE_OFFSET)).isEqualTo("0");
+        assertThat(results.isEmpty()).isTrue();
+        // The partition goes on: the next good request is decided.
+        assertThat(send(open("a", 0)).getStatus()).isEqualTo(ResultStatus.ACCEPTED);
+        assertThat(metrics.counter("tally.ledger.requests", "outcome", "dead-lettered", "code", "undecodable").count())
+                .isEqualTo(1.0);
+    }
+
+    @Test
+    void malformedRequestsGoToTheDlqAndTheirSenderHearsWhy() {
+        LedgerRequest noAmount = LedgerRequest.newBuilder(credit("a", "k", 1)).setAmountMinor(null).build();
+        requests.pipeInput("a", noAmount);
+        assertThat(DeadLetters.header(dlq.readRecord().headers(), DeadLetters.DETAIL)).startsWith("amountMinor:");
+        LedgerResult result = results.readValue();
+        assertThat(result.getRejectionCode()).isEqualTo("INVALID_REQUEST");
+
+        LedgerRequest unknown = LedgerRequest.newBuilder(credit("a", "k2", 1)).setType(RequestType.UNKNOWN).build();
+        requests.pipeInput("a", unknown);
+        assertThat(DeadLetters.header(dlq.readRecord().headers(), DeadLetters.REASON)).isEqualTo("invalid");
+    }
+
+    @Test
+    void aRequestKeyedByAnotherAccountIsNotDecided() {
+        requests.pipeInput("b", open("a", 0));
+        assertThat(DeadLetters.header(dlq.readRecord().headers(), DeadLetters.REASON)).isEqualTo("key-mismatch");
+        assertThat(events.isEmpty()).isTrue();
+    }
+}
