@@ -1,0 +1,329 @@
+package io.tally.reconciler;
+
+import io.tally.core.reconciliation.AccountComparison;
+import io.tally.core.reconciliation.BalanceView;
+import io.tally.core.reconciliation.Comparison;
+import io.tally.core.reconciliation.DriftTier;
+import io.tally.core.reconciliation.ReconciliationStatus;
+import io.tally.core.reconciliation.ToleranceTiers;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.PriorityQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Compares the projection with one stored cache or statement, account by account (DESIGN.md,
+ * Stored caches and reconciliation), as a streaming merge join of two sources sorted by
+ * {@link AccountOrder}: memory stays constant in the number of accounts, apart from the top-N
+ * largest discrepancies and the first error samples it keeps for the report.
+ *
+ * <p>Each account is compared by {@link Comparison#compare} with the tiers of its currency (the
+ * projection's, or the cache's when the projection does not say). An account that cannot be
+ * compared (a source could not read its row, its currency has no tiers, a difference overflows a
+ * {@code long}) is recorded as an error and the run goes on (seed 001). A source that is not
+ * strictly ascending in {@link AccountOrder} ends the run with an {@link IllegalStateException}
+ * naming the two ids: the join would otherwise report false missing accounts. Any other exception from a source or
+ * from the listener ends the run too.
+ *
+ * <p>A run only reports (a dry run in seed 001's sense); fixing is a separate step.
+ *
+ * <p>Thread-safe: a {@code Reconciler} is immutable and each {@link #run} keeps its state on its
+ * own stack, so runs may go on in parallel; the sources and the listener of one run are used from
+ * the calling thread only.
+ */
+public final class Reconciler {
+    /** The number of largest discrepancies a run keeps unless told otherwise. */
+    public static final int DEFAULT_TOP_N = 100;
+    /** The number of errors a run keeps (and logs) unless told otherwise; all are counted. */
+    public static final int DEFAULT_MAX_ERROR_SAMPLES = 100;
+
+    private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
+
+    /** Passed to {@link Comparison#compare} when a side is missing; it returns before reading tiers then. */
+    private static final ToleranceTiers UNUSED_TIERS = new ToleranceTiers(0, 0, 0);
+
+    /** Larger size first, then account order: the order of the report. */
+    private static final Comparator<Discrepancy> LARGEST_FIRST = Comparator
+            .comparingLong(Discrepancy::sizeMinor).reversed()
+            .thenComparing(Discrepancy::accountId, AccountOrder.INSTANCE);
+
+    private final TierPolicy tierPolicy;
+    private final Clock clock;
+    private final int topN;
+    private final int maxErrorSamples;
+
+    /**
+     * A reconciler that keeps the {@value #DEFAULT_TOP_N} largest discrepancies and
+     * {@value #DEFAULT_MAX_ERROR_SAMPLES} error samples.
+     *
+     * @param tierPolicy the thresholds per currency
+     * @param clock the clock that stamps a run's start and finish
+     */
+    public Reconciler(TierPolicy tierPolicy, Clock clock) {
+        this(tierPolicy, clock, DEFAULT_TOP_N, DEFAULT_MAX_ERROR_SAMPLES);
+    }
+
+    /**
+     * @param tierPolicy the thresholds per currency
+     * @param clock the clock that stamps a run's start and finish
+     * @param topN how many of the largest discrepancies a run keeps, at least 0
+     * @param maxErrorSamples how many errors a run keeps and logs, at least 0 (all are counted)
+     * @throws IllegalArgumentException if a limit is negative
+     */
+    public Reconciler(TierPolicy tierPolicy, Clock clock, int topN, int maxErrorSamples) {
+        this.tierPolicy = Objects.requireNonNull(tierPolicy, "tierPolicy");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        if (topN < 0 || maxErrorSamples < 0) {
+            throw new IllegalArgumentException(
+                    "topN and maxErrorSamples must be >= 0: " + topN + ", " + maxErrorSamples);
+        }
+        this.topN = topN;
+        this.maxErrorSamples = maxErrorSamples;
+    }
+
+    /**
+     * Runs one reconciliation. Does not close the sources: the caller owns them (try-with-resources).
+     *
+     * @param sourceName the name of the cache or statement, for the report ({@code account_balances})
+     * @param measure {@code AVAILABLE_AND_LOCKED} for caches that keep both, {@code TOTAL} for
+     *     statements that give one balance
+     * @param projection the expected side, strictly ascending in {@link AccountOrder}
+     * @param cache the actual side, strictly ascending in {@link AccountOrder}
+     * @param listener told of every account, in account order
+     * @return the summary
+     * @throws IllegalStateException if a source is not strictly ascending or yields {@code null}
+     * @throws RuntimeException whatever a source (other than {@link SourceRowException}) or the
+     *     listener throws
+     */
+    public ReconciliationResult run(String sourceName, Comparison.Measure measure,
+            Iterator<BalanceView> projection, Iterator<BalanceView> cache, ReconciliationListener listener) {
+        Objects.requireNonNull(sourceName, "sourceName");
+        Objects.requireNonNull(measure, "measure");
+        Objects.requireNonNull(listener, "listener");
+        Run run = new Run(sourceName, measure, listener, clock.millis());
+        Cursor expected = new Cursor("projection", projection, run);
+        Cursor actual = new Cursor(sourceName, cache, run);
+        expected.advance();
+        actual.advance();
+        while (expected.head != null || actual.head != null) {
+            int order;
+            if (expected.head == null) {
+                order = 1;
+            } else if (actual.head == null) {
+                order = -1;
+            } else {
+                order = AccountOrder.compareIds(expected.head.accountId, actual.head.accountId);
+            }
+            Row e = order <= 0 ? expected.head : null;
+            Row a = order >= 0 ? actual.head : null;
+            if (e != null) {
+                expected.advance();
+            }
+            if (a != null) {
+                actual.advance();
+            }
+            run.account(e, a);
+        }
+        ReconciliationResult result = run.finish(clock.millis());
+        log.info("reconciled {} accounts of {} against the projection in {} ms: {} in sync, {} drift, {} in flight, "
+                        + "{} missing in cache, {} missing in projection, {} currency mismatch, {} errors",
+                result.checked(), sourceName, result.durationMs(), result.inSync(), result.drift(),
+                result.inFlight(), result.missingInCache(), result.missingInProjection(),
+                result.currencyMismatch(), result.errors());
+        return result;
+    }
+
+    /** One side's current row: a view, or the error that replaced an unreadable row. */
+    private static final class Row {
+        final String accountId;
+        final BalanceView view;
+        final String error;
+
+        Row(String accountId, BalanceView view, String error) {
+            this.accountId = accountId;
+            this.view = view;
+            this.error = error;
+        }
+    }
+
+    /** Reads one source ahead by one row and checks that it ascends. */
+    private static final class Cursor {
+        private final String side;
+        private final Iterator<BalanceView> source;
+        private final Run run;
+        private String previousId;
+        Row head;
+
+        Cursor(String side, Iterator<BalanceView> source, Run run) {
+            this.side = side;
+            this.source = Objects.requireNonNull(source, side);
+            this.run = run;
+        }
+
+        void advance() {
+            while (source.hasNext()) {
+                Row row;
+                try {
+                    BalanceView view = source.next();
+                    if (view == null) {
+                        throw new IllegalStateException(side + " yielded null after '" + previousId + "'");
+                    }
+                    row = new Row(view.accountId(), view, null);
+                } catch (SourceRowException e) {
+                    if (e.accountId() == null) {
+                        run.error(null, side + ": " + e.getMessage());
+                        continue;
+                    }
+                    row = new Row(e.accountId(), null, side + ": " + e.getMessage());
+                }
+                if (previousId != null && AccountOrder.compareIds(previousId, row.accountId) >= 0) {
+                    throw new IllegalStateException(side + " is not strictly ascending in account order "
+                            + "(unsigned UTF-8 bytes, no duplicates): '" + row.accountId + "' came after '"
+                            + previousId + "'");
+                }
+                previousId = row.accountId;
+                head = row;
+                return;
+            }
+            head = null;
+        }
+    }
+
+    /** The state of one run: counters, the bounded top-N and error samples. */
+    private final class Run {
+        final String sourceName;
+        final Comparison.Measure measure;
+        final ReconciliationListener listener;
+        final long startedAtMs;
+        final long[] byStatus = new long[ReconciliationStatus.values().length];
+        final long[] byTier = new long[DriftTier.values().length];
+        final Map<String, Long> driftMinorByCurrency = new HashMap<>();
+        /** Smallest (least significant) on top, so it is the one to drop. */
+        final PriorityQueue<Discrepancy> largest = new PriorityQueue<>(LARGEST_FIRST.reversed());
+        final List<AccountError> errorSamples = new ArrayList<>();
+        long checked;
+        long errors;
+
+        Run(String sourceName, Comparison.Measure measure, ReconciliationListener listener, long startedAtMs) {
+            this.sourceName = sourceName;
+            this.measure = measure;
+            this.listener = listener;
+            this.startedAtMs = startedAtMs;
+        }
+
+        void account(Row expected, Row actual) {
+            if (expected != null && expected.error != null || actual != null && actual.error != null) {
+                Row failed = expected != null && expected.error != null ? expected : actual;
+                error(failed.accountId, failed.error);
+                return;
+            }
+            BalanceView e = expected == null ? null : expected.view;
+            BalanceView a = actual == null ? null : actual.view;
+            AccountComparison comparison;
+            String currency;
+            // Everything that can fail for this account happens before any counter moves.
+            try {
+                currency = e != null && e.currencyCode() != null ? e.currencyCode() : a == null ? null : a.currencyCode();
+                ToleranceTiers tiers = e != null && a != null ? tierPolicy.tiersFor(currency) : UNUSED_TIERS;
+                comparison = Comparison.compare(e, a, tiers, measure);
+            } catch (RuntimeException ex) {
+                String id = e != null ? e.accountId() : a.accountId();
+                error(id, ex.getClass().getSimpleName() + ": " + ex.getMessage());
+                return;
+            }
+            long sizeMinor = sizeOf(comparison);
+            checked++;
+            byStatus[comparison.status().ordinal()]++;
+            byTier[comparison.tier().ordinal()]++;
+            if (comparison.status() == ReconciliationStatus.DRIFT) {
+                driftMinorByCurrency.merge(currency == null ? "" : currency, sizeMinor, Reconciler::saturatedSum);
+            }
+            if (isDiscrepancy(comparison.status())) {
+                offer(new Discrepancy(comparison, sizeMinor));
+            }
+            listener.onComparison(comparison);
+        }
+
+        void error(String accountId, String message) {
+            checked++;
+            errors++;
+            AccountError error = new AccountError(accountId, message);
+            if (errorSamples.size() < maxErrorSamples) {
+                errorSamples.add(error);
+                log.warn("reconciling {} against {} failed: {}", accountId, sourceName, message);
+            }
+            listener.onError(error);
+        }
+
+        private void offer(Discrepancy discrepancy) {
+            if (topN == 0) {
+                return;
+            }
+            if (largest.size() < topN) {
+                largest.add(discrepancy);
+            } else if (LARGEST_FIRST.compare(discrepancy, largest.peek()) < 0) {
+                largest.poll();
+                largest.add(discrepancy);
+            }
+        }
+
+        ReconciliationResult finish(long finishedAtMs) {
+            Map<DriftTier, Long> tiers = new EnumMap<>(DriftTier.class);
+            for (DriftTier tier : DriftTier.values()) {
+                tiers.put(tier, byTier[tier.ordinal()]);
+            }
+            List<Discrepancy> sorted = new ArrayList<>(largest);
+            sorted.sort(LARGEST_FIRST);
+            ReconciliationResult result = new ReconciliationResult(sourceName, measure, checked,
+                    byStatus[ReconciliationStatus.IN_SYNC.ordinal()],
+                    byStatus[ReconciliationStatus.DRIFT.ordinal()],
+                    byStatus[ReconciliationStatus.IN_FLIGHT.ordinal()],
+                    byStatus[ReconciliationStatus.MISSING_IN_CACHE.ordinal()],
+                    byStatus[ReconciliationStatus.MISSING_IN_PROJECTION.ordinal()],
+                    byStatus[ReconciliationStatus.CURRENCY_MISMATCH.ordinal()],
+                    errors, tiers, driftMinorByCurrency, sorted, errorSamples, startedAtMs, finishedAtMs);
+            assert result.checked() == result.inSync() + result.drift() + result.inFlight() + result.missingInCache()
+                    + result.missingInProjection() + result.currencyMismatch() + result.errors();
+            return result;
+        }
+    }
+
+    private static boolean isDiscrepancy(ReconciliationStatus status) {
+        return status != ReconciliationStatus.IN_SYNC && status != ReconciliationStatus.IN_FLIGHT;
+    }
+
+    /** The size of a discrepancy, as {@link Discrepancy} defines it: never throws, saturates at {@code Long.MAX_VALUE}. */
+    private static long sizeOf(AccountComparison comparison) {
+        switch (comparison.status()) {
+            case DRIFT:
+                return saturatedSum(magnitude(comparison.differenceAvailableMinor()),
+                        magnitude(comparison.differenceLockedMinor()));
+            case MISSING_IN_CACHE:
+            case MISSING_IN_PROJECTION:
+            case CURRENCY_MISMATCH:
+                BalanceView present = comparison.expected() != null ? comparison.expected() : comparison.actual();
+                return saturatedSum(magnitude(present.availableMinor()), magnitude(present.lockedMinor()));
+            default:
+                return 0;
+        }
+    }
+
+    /** |value|, with {@code Long.MIN_VALUE} as {@code Long.MAX_VALUE}. */
+    private static long magnitude(long value) {
+        return value == Long.MIN_VALUE ? Long.MAX_VALUE : Math.abs(value);
+    }
+
+    /** a + b for a, b >= 0, at most {@code Long.MAX_VALUE}. */
+    private static long saturatedSum(long a, long b) {
+        long sum = a + b;
+        return sum < 0 ? Long.MAX_VALUE : sum;
+    }
+}
