@@ -1,5 +1,8 @@
 package io.tally.embedded;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
@@ -62,7 +65,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                 .setConfigProp("auto.create.topics.enable", "false")
                 .build();
         if (!resume) {
-            cluster.format();
+            formatQuietly(cluster);
             if (directory != null) {
                 Files.writeString(directory.resolve("formatted"), CLUSTER_ID);
             }
@@ -72,6 +75,24 @@ public final class EmbeddedKafka implements AutoCloseable {
         log.info("embedded Kafka (KRaft) up at {} in {} ms{}", cluster.bootstrapServers(),
                 (System.nanoTime() - startedNs) / 1_000_000, resume ? ", resumed" : "");
         return new EmbeddedKafka(cluster);
+    }
+
+    /**
+     * Formats the storage. Kafka's formatter prints its bootstrap metadata to standard output; that
+     * is captured and logged instead, so a command's own output stays clean.
+     */
+    private static void formatQuietly(KafkaClusterTestKit cluster) throws Exception {
+        PrintStream original = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        synchronized (System.class) {
+            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+            try {
+                cluster.format();
+            } finally {
+                System.setOut(original);
+            }
+        }
+        log.info("formatted KRaft storage: {}", captured.toString(StandardCharsets.UTF_8).strip());
     }
 
     /** The {@code bootstrap.servers} value for clients, e.g. {@code localhost:40123}. */

@@ -12,7 +12,9 @@ import java.time.DateTimeException;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.zip.GZIPInputStream;
 
@@ -73,6 +75,51 @@ public final class BerkaFiles {
             }
         }
         return new Transactions(rows, errors);
+    }
+
+    /**
+     * The accounts of an {@code account.asc} file.
+     *
+     * @param openedOn each account's opening date, by account id
+     * @param errors lines that could not be read
+     */
+    public record Accounts(Map<String, LocalDate> openedOn, List<LineError> errors) {}
+
+    /**
+     * Reads an {@code account.asc} file ({@code "account_id";"district_id";"frequency";"date"}).
+     *
+     * @throws IOException if the file cannot be read or lacks the header
+     */
+    public static Accounts readAccounts(Path file) throws IOException {
+        Map<String, LocalDate> opened = new LinkedHashMap<>();
+        List<LineError> errors = new ArrayList<>();
+        String name = file.getFileName().toString();
+        try (BufferedReader reader = open(file)) {
+            String header = reader.readLine();
+            if (header == null || !header.startsWith("\"account_id\";\"district_id\"")) {
+                throw new IOException(name + ": not a Berka account.asc file (line 1 is not its header)");
+            }
+            int lineNumber = 1;
+            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                lineNumber++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                String[] f = line.split(";", -1);
+                try {
+                    if (f.length != 4) {
+                        throw new IllegalArgumentException("expected 4 fields, found " + f.length);
+                    }
+                    String id = field(f[0], "account_id");
+                    if (opened.putIfAbsent(id, parseDate(field(f[3], "date"))) != null) {
+                        throw new IllegalArgumentException("account_id " + id + " appears again");
+                    }
+                } catch (IllegalArgumentException | DateTimeException e) {
+                    errors.add(new LineError(name, lineNumber, e.getMessage()));
+                }
+            }
+        }
+        return new Accounts(opened, errors);
     }
 
     /**

@@ -2,7 +2,11 @@ package io.tally.embedded.testing;
 
 import io.tally.embedded.EmbeddedKafka;
 import io.tally.embedded.PostgresServer;
+import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
@@ -30,6 +34,7 @@ public final class TestInfrastructure {
     private final String bootstrapServers;
     private final PostgresServer postgres;
     private final String description;
+    private final List<String> created = new ArrayList<>();
 
     private TestInfrastructure(String bootstrapServers, PostgresServer postgres, String description) {
         this.bootstrapServers = bootstrapServers;
@@ -42,6 +47,10 @@ public final class TestInfrastructure {
         if (instance == null) {
             try {
                 instance = useContainers() ? startContainers() : startEmbedded();
+                TestInfrastructure started = instance;
+                if (!started.postgres.isEmbedded()) {
+                    Runtime.getRuntime().addShutdownHook(new Thread(started::dropCreatedDatabases));
+                }
             } catch (Exception e) {
                 throw new IllegalStateException("cannot start the test infrastructure", e);
             }
@@ -106,12 +115,33 @@ public final class TestInfrastructure {
         return description;
     }
 
-    /** A fresh database for one test; returns its JDBC URL. */
+    /**
+     * A fresh database for one test; returns its JDBC URL. Databases made on a server named by
+     * {@code TALLY_JDBC_URL} are dropped when the JVM exits, so test runs leave nothing behind.
+     */
     public String newDatabase(String prefix) {
+        String name = uniqueName(prefix).replace('-', '_').replace('.', '_');
         try {
-            return postgres.createDatabase(uniqueName(prefix).replace('-', '_').replace('.', '_'));
+            String url = postgres.createDatabase(name);
+            synchronized (created) {
+                created.add(name);
+            }
+            return url;
         } catch (SQLException e) {
             throw new IllegalStateException("cannot create a test database", e);
+        }
+    }
+
+    private void dropCreatedDatabases() {
+        synchronized (created) {
+            for (String name : created) {
+                try (Connection c = postgres.dataSource().getConnection(); Statement s = c.createStatement()) {
+                    s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+                } catch (SQLException e) {
+                    // best effort at exit
+                }
+            }
+            created.clear();
         }
     }
 

@@ -1,0 +1,177 @@
+package io.tally.cli;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tally.embedded.EmbeddedKafka;
+import io.tally.embedded.PostgresServer;
+import io.tally.ledger.kafka.LedgerServiceApp;
+import io.tally.ledger.kafka.LedgerServiceConfig;
+import io.tally.projector.jdbc.BalanceCacheSink;
+import io.tally.projector.jdbc.ProjectorSchema;
+import io.tally.projector.kafka.ProjectorApp;
+import io.tally.projector.kafka.ProjectorConfig;
+import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.TopicAdmin;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything a local run needs, started in order and closed in reverse: the Kafka cluster (the
+ * embedded KRaft broker in {@code <data dir>/kafka}, or the one at {@code --bootstrap-servers}),
+ * PostgreSQL ({@code TALLY_JDBC_URL}, or embedded in {@code <data dir>/postgres}), the topics, the
+ * projector's tables, and the services: ledger-service, projector and the PostgreSQL cache sink.
+ *
+ * <p>Not thread-safe: start and close from one thread.
+ */
+public final class LocalStack implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LocalStack.class);
+
+    /**
+     * How to start.
+     *
+     * @param dataDir the data directory
+     * @param bootstrapServers an existing cluster, or empty for the embedded broker
+     * @param jdbcUrl an existing PostgreSQL, or empty for the embedded one
+     * @param kafka extra Kafka client properties, passed through untouched (security, client ids)
+     * @param partitions partitions of the keyed topics
+     * @param replicationFactor replicas of tally's and Streams' topics
+     */
+    public record Options(Path dataDir, Optional<String> bootstrapServers, Optional<String> jdbcUrl,
+            Map<String, Object> kafka, int partitions, int replicationFactor) {}
+
+    private final List<AutoCloseable> started = new ArrayList<>();
+    private final Map<String, Object> kafka;
+    private final LedgerTopics topics;
+    private final PostgresServer postgres;
+    private final String description;
+    private LedgerServiceApp ledger;
+    private ProjectorApp projector;
+    private BalanceCacheSink sink;
+
+    private LocalStack(Map<String, Object> kafka, LedgerTopics topics, PostgresServer postgres, String description) {
+        this.kafka = kafka;
+        this.topics = topics;
+        this.postgres = postgres;
+        this.description = description;
+    }
+
+    /**
+     * Starts the infrastructure (broker, database, topics, tables), not the services.
+     *
+     * @throws Exception if any part cannot start; what did start is closed again
+     */
+    public static LocalStack startInfrastructure(Options options) throws Exception {
+        List<AutoCloseable> opened = new ArrayList<>();
+        try {
+            String bootstrap;
+            String kafkaWhere;
+            if (options.bootstrapServers().isPresent()) {
+                bootstrap = options.bootstrapServers().get();
+                kafkaWhere = "Kafka at " + bootstrap;
+            } else {
+                EmbeddedKafka broker = EmbeddedKafka.start(options.dataDir().resolve("kafka"));
+                opened.add(broker);
+                bootstrap = broker.bootstrapServers();
+                kafkaWhere = "embedded Kafka (KRaft) at " + bootstrap;
+            }
+            PostgresServer pg = PostgresServer.start(options.jdbcUrl(), options.dataDir().resolve("postgres"));
+            opened.add(pg);
+            Map<String, Object> kafka = new HashMap<>(options.kafka());
+            kafka.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            LedgerTopics topics = LedgerTopics.defaults(options.partitions());
+            try (Admin admin = Admin.create(kafka)) {
+                List<String> created = TopicAdmin.ensure(admin, topics.specs(), (short) options.replicationFactor());
+                log.info("topics created: {}", created);
+            }
+            ProjectorSchema.migrate(pg.dataSource());
+            String pgWhere = pg.isEmbedded() ? "embedded PostgreSQL" : "PostgreSQL at " + PostgresServer.redact(pg.jdbcUrl());
+            LocalStack stack = new LocalStack(kafka, topics, pg, kafkaWhere + ", " + pgWhere);
+            stack.started.addAll(opened);
+            return stack;
+        } catch (Exception e) {
+            closeAll(opened);
+            throw e;
+        }
+    }
+
+    /**
+     * Starts ledger-service, the projector and the cache sink, and waits until both Streams
+     * applications are RUNNING.
+     *
+     * @param stateDir where the Streams state stores live
+     * @param replicationFactor replicas of Streams' internal topics
+     * @throws Exception if a service does not reach RUNNING within {@code timeout}
+     */
+    public void startServices(Path stateDir, int replicationFactor, MeterRegistry metrics, Duration timeout)
+            throws Exception {
+        ledger = new LedgerServiceApp(new LedgerServiceConfig(kafka, LedgerServiceConfig.DEFAULT_APPLICATION_ID,
+                stateDir.resolve("ledger-service"), topics, replicationFactor), metrics);
+        started.add(ledger);
+        projector = new ProjectorApp(new ProjectorConfig(kafka, "tally-projector", stateDir.resolve("projector"),
+                topics, replicationFactor), metrics);
+        started.add(projector);
+        sink = new BalanceCacheSink(kafka, "tally-balance-cache-sink", topics, postgres.dataSource());
+        started.add(sink);
+        ledger.start();
+        projector.start();
+        sink.start();
+        ledger.awaitRunning(timeout);
+        projector.awaitRunning(timeout);
+    }
+
+    /** Kafka client properties of this stack ({@code bootstrap.servers} and the passed-through ones). */
+    public Map<String, Object> kafka() {
+        return Map.copyOf(kafka);
+    }
+
+    /** The topics. */
+    public LedgerTopics topics() {
+        return topics;
+    }
+
+    /** The database. */
+    public DataSource dataSource() {
+        return postgres.dataSource();
+    }
+
+    /** The projector (after {@link #startServices}). */
+    public ProjectorApp projector() {
+        return projector;
+    }
+
+    /** The cache sink (after {@link #startServices}). */
+    public BalanceCacheSink sink() {
+        return sink;
+    }
+
+    /** Where Kafka and PostgreSQL are, for the user. */
+    public String description() {
+        return description;
+    }
+
+    /** Stops the services, then the infrastructure, in reverse order of start. */
+    @Override
+    public void close() {
+        closeAll(started);
+    }
+
+    private static void closeAll(List<AutoCloseable> resources) {
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                log.warn("closing {} failed: {}", resources.get(i).getClass().getSimpleName(), e.toString());
+            }
+        }
+        resources.clear();
+    }
+}

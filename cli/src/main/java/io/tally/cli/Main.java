@@ -1,0 +1,27 @@
+package io.tally.cli;
+
+import java.nio.file.Path;
+import picocli.CommandLine;
+
+/**
+ * {@code ./tally}: parses the command line and runs the chosen command; the exit code is the
+ * command's.
+ */
+public final class Main {
+    private Main() {}
+
+    /** Runs {@code tally} with {@code args} and exits with the command's code. */
+    public static void main(String[] args) {
+        // Logs go to <data dir>/tally.log; logback reads this property when the first logger is made.
+        System.setProperty("tally.log.dir", DataDirectory.fromArgs(args).toString());
+        int code = new CommandLine(new TallyCommand())
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .execute(args);
+        System.exit(code);
+    }
+
+    /** Where tally keeps its data when {@code --data-dir} is not given: {@code $TALLY_DATA_DIR} or {@code ~/.tally}. */
+    static Path defaultDataDir() {
+        return DataDirectory.defaultPath();
+    }
+}

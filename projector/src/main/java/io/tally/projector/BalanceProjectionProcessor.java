@@ -1,0 +1,162 @@
+package io.tally.projector;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tally.avro.AccountBalance;
+import io.tally.core.BalanceProjection;
+import io.tally.core.BalanceProjection.Applied;
+import io.tally.core.LedgerEvent;
+import io.tally.core.ProjectedBalance;
+import io.tally.projector.ProjectorTopology.IntegrityError;
+import io.tally.schemas.codec.EventCodec;
+import io.tally.schemas.codec.StateCodec;
+import java.util.EnumMap;
+import java.util.Map;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies each ledger event to its account's projected balance; the rules are in
+ * {@link ProjectorTopology}'s documentation.
+ *
+ * <p>Not thread-safe: one instance per stream task, as Kafka Streams uses it.
+ */
+final class BalanceProjectionProcessor
+        implements Processor<String, io.tally.avro.LedgerEvent, String, AccountBalance> {
+    private static final Logger log = LoggerFactory.getLogger(BalanceProjectionProcessor.class);
+
+    /** The projector's counters, shared by every task (Micrometer counters are thread-safe). */
+    record Counters(Counter applied, Counter duplicate, Counter gap, Map<IntegrityError, Counter> integrity) {
+        static Counters register(MeterRegistry metrics) {
+            Map<IntegrityError, Counter> integrity = new EnumMap<>(IntegrityError.class);
+            for (IntegrityError reason : IntegrityError.values()) {
+                integrity.put(reason, Counter.builder(ProjectorTopology.INTEGRITY_COUNTER)
+                        .description("ledger events the projector found inconsistent")
+                        .tag("reason", reason.tag()).register(metrics));
+            }
+            return new Counters(
+                    Counter.builder(ProjectorTopology.APPLIED_COUNTER)
+                            .description("ledger events applied to a projected balance").register(metrics),
+                    Counter.builder(ProjectorTopology.DUPLICATE_COUNTER)
+                            .description("ledger events dropped as already applied").register(metrics),
+                    Counter.builder(ProjectorTopology.GAP_COUNTER)
+                            .description("ledger events not applied because earlier versions are missing")
+                            .register(metrics),
+                    Map.copyOf(integrity));
+        }
+    }
+
+    private final Counters counters;
+    private ProcessorContext<String, AccountBalance> context;
+    private KeyValueStore<String, AccountBalance> balances;
+    private KeyValueStore<String, Long> flagged;
+
+    BalanceProjectionProcessor(Counters counters) {
+        this.counters = counters;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, AccountBalance> context) {
+        this.context = context;
+        this.balances = context.getStateStore(ProjectorTopology.BALANCE_STORE);
+        this.flagged = context.getStateStore(ProjectorTopology.FLAGGED_STORE);
+    }
+
+    @Override
+    public void process(Record<String, io.tally.avro.LedgerEvent> record) {
+        io.tally.avro.LedgerEvent wire = record.value();
+        if (wire == null) {
+            integrityError(IntegrityError.UNDECODABLE);
+            log.error("event without a value for key {} at {}: not applied", record.key(), position());
+            return;
+        }
+        String accountId = wire.getAccountId();
+        if (!accountId.equals(record.key())) {
+            integrityError(IntegrityError.KEY_MISMATCH);
+            log.error("event {} of account {} is keyed {} at {}: not applied", wire.getEventId(), accountId,
+                    record.key(), position());
+            return;
+        }
+        LedgerEvent event;
+        try {
+            event = EventCodec.toCore(wire);
+        } catch (IllegalArgumentException undecodable) {
+            integrityError(IntegrityError.UNDECODABLE);
+            log.error("event {} of account {} (version {}) at {} cannot be read: {}; not applied", wire.getEventId(),
+                    accountId, wire.getVersion(), position(), undecodable.getMessage());
+            flagIfMissing(accountId, wire.getVersion());
+            return;
+        }
+        Applied applied;
+        try {
+            applied = BalanceProjection.apply(StateCodec.fromAvro(balances.get(accountId)), event);
+        } catch (ArithmeticException overflow) {
+            integrityError(IntegrityError.OVERFLOW);
+            log.error("event {} overflows the balance of account {}: not applied", wire.getEventId(), accountId);
+            flagIfMissing(accountId, wire.getVersion());
+            return;
+        }
+        if (applied instanceof Applied.Next next) {
+            applyNext(record, event, next.balance());
+        } else if (applied instanceof Applied.Duplicate duplicate) {
+            counters.duplicate().increment();
+            log.debug("event {} dropped: account {} is at version {}", wire.getEventId(), accountId,
+                    duplicate.projectedVersion());
+        } else if (applied instanceof Applied.Gap gap) {
+            counters.gap().increment();
+            log.error("gap on account {}: projected version {}, event {} has version {}; not applied until the "
+                    + "missing versions arrive", accountId, gap.projectedVersion(), wire.getEventId(), gap.eventVersion());
+            flag(accountId, gap.eventVersion());
+        } else {
+            throw new AssertionError("unhandled outcome " + applied);
+        }
+    }
+
+    private void applyNext(Record<String, io.tally.avro.LedgerEvent> record, LedgerEvent event, ProjectedBalance next) {
+        String accountId = next.accountId();
+        if (!next.balance().equals(event.balanceAfter())) {
+            integrityError(IntegrityError.BALANCE_MISMATCH);
+            log.error("event {}: the writer's balance after is {} but the projection gives {}; keeping the projection",
+                    event.header().eventId(), event.balanceAfter(), next.balance());
+        }
+        AccountBalance balance = StateCodec.toAvro(next);
+        balances.put(accountId, balance);
+        Long missingVersion = flagged.get(accountId);
+        if (missingVersion != null && next.version() >= missingVersion) {
+            flagged.delete(accountId);
+            log.info("account {} reached version {}: no longer flagged", accountId, next.version());
+        }
+        counters.applied().increment();
+        context.forward(record.withValue(balance));
+    }
+
+    /** Flags the account if its projection has not reached {@code version} yet. */
+    private void flagIfMissing(String accountId, long version) {
+        AccountBalance current = balances.get(accountId);
+        if (current == null || current.getVersion() < version) {
+            flag(accountId, version);
+        }
+    }
+
+    private void flag(String accountId, long missingVersion) {
+        Long flaggedVersion = flagged.get(accountId);
+        if (flaggedVersion == null || flaggedVersion < missingVersion) {
+            flagged.put(accountId, missingVersion);
+        }
+    }
+
+    private void integrityError(IntegrityError reason) {
+        counters.integrity().get(reason).increment();
+    }
+
+    /** Topic-partition@offset of the current record, for logs. */
+    private String position() {
+        return context.recordMetadata()
+                .map(m -> m.topic() + "-" + m.partition() + "@" + m.offset())
+                .orElse("?");
+    }
+}

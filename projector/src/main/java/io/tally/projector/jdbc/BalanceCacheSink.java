@@ -1,0 +1,283 @@
+package io.tally.projector.jdbc;
+
+import io.tally.avro.AccountBalance;
+import io.tally.schemas.LedgerTopics;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordDeserializationException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
+import org.jdbi.v3.sqlobject.SqlObjectPlugin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the PostgreSQL table {@code account_balances} in step with {@code ledger.balances}.
+ *
+ * <p>One thread polls a plain consumer ({@code read_committed}, so only balances of committed
+ * projector transactions are seen; no auto-commit). For each poll it keeps the newest version per
+ * account, upserts those rows in one database transaction ({@link AccountBalanceTable#upsert}, which
+ * never moves a row back to an older version) and only then commits the offsets. If the database
+ * fails, it logs, seeks back to the committed offsets and retries after a bounded exponential
+ * backoff ({@value #MIN_BACKOFF_MS} ms doubling to {@value #MAX_BACKOFF_MS} ms): nothing is lost, and
+ * a record read twice (a retry, a restart between the database commit and the offset commit)
+ * changes nothing, thanks to the version guard. Kafka errors that outlast the client's own
+ * timeouts are retried with the same backoff. A record that cannot be deserialized is logged at
+ * ERROR and skipped. A row the database rejects for good (a constraint) is retried forever, logged
+ * each time: the sink fails closed rather than skip it.
+ *
+ * <p>The table must exist ({@link ProjectorSchema#migrate}).
+ *
+ * <p>Thread-safe: {@link #rowsApplied}, {@link #lag} and {@link #isCaughtUp} may be read from any
+ * thread; {@link #start} and {@link #close} are meant to be called once each.
+ */
+public final class BalanceCacheSink implements AutoCloseable {
+    /** First retry delay after a database failure. */
+    public static final long MIN_BACKOFF_MS = 100;
+    /** Largest retry delay after repeated database failures. */
+    public static final long MAX_BACKOFF_MS = 5_000;
+
+    private static final Logger log = LoggerFactory.getLogger(BalanceCacheSink.class);
+    private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+    private final KafkaConsumer<String, AccountBalance> consumer;
+    private final String topic;
+    private final Jdbi jdbi;
+    private final Thread thread;
+    private final CountDownLatch stopping = new CountDownLatch(1);
+    private final AtomicLong rowsApplied = new AtomicLong();
+    private volatile long lag = -1;
+    private volatile boolean started;
+    /** Poll thread only: the positions are past records whose rows were not written. */
+    private boolean rewindPending;
+
+    /**
+     * Builds a sink; connects to nothing until {@link #start}.
+     *
+     * @param kafkaProperties Kafka client properties passed through ({@code bootstrap.servers},
+     *     security); group id, isolation level, offset reset and auto-commit are set over them
+     * @param groupId the consumer group; a sink restarted with the same group resumes where it
+     *     committed, a new group replays {@code ledger.balances} from the beginning
+     * @param topics reads {@link LedgerTopics#balances()}
+     * @param dataSource the database holding {@code account_balances}
+     */
+    public BalanceCacheSink(Map<String, Object> kafkaProperties, String groupId, LedgerTopics topics,
+            DataSource dataSource) {
+        Map<String, Object> props = new HashMap<>(kafkaProperties);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        // Only balances from committed projector transactions.
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        // Offsets are committed after the database transaction, never before.
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        this.consumer = new KafkaConsumer<>(props, LedgerTopics.keySerde().deserializer(),
+                LedgerTopics.BALANCE_SERDE.deserializer());
+        this.topic = topics.balances();
+        this.jdbi = Jdbi.create(dataSource).installPlugin(new SqlObjectPlugin());
+        this.thread = new Thread(this::run, "balance-cache-sink-" + groupId);
+        // A daemon may die mid-batch at JVM exit: the transaction rolls back, the offsets stay behind.
+        this.thread.setDaemon(true);
+    }
+
+    /** Starts the polling thread. */
+    public void start() {
+        started = true;
+        thread.start();
+    }
+
+    /** Rows the database changed (inserted or moved forward) since start; stale rows do not count. */
+    public long rowsApplied() {
+        return rowsApplied.get();
+    }
+
+    /**
+     * Records on the assigned partitions of {@code ledger.balances} not yet written to the table
+     * (end offset minus position, summed; the position only stays past records whose rows are
+     * written), as of the poll thread's last round; {@code -1} until partitions are assigned and
+     * after the sink stopped.
+     */
+    public long lag() {
+        return lag;
+    }
+
+    /** Whether the table reflects every committed record of the assigned partitions ({@link #lag} is 0). */
+    public boolean isCaughtUp() {
+        return lag == 0;
+    }
+
+    /**
+     * Stops the polling thread (waiting up to 30 s) and closes the consumer. If interrupted while
+     * waiting, returns at once with the interrupt flag set; the thread still stops on its own.
+     */
+    @Override
+    public void close() {
+        stopping.countDown();
+        if (!started) {
+            consumer.close();
+            return;
+        }
+        consumer.wakeup();
+        try {
+            thread.join(CLOSE_TIMEOUT.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        if (thread.isAlive()) {
+            log.warn("balance cache sink for {} did not stop within {} ms", topic, CLOSE_TIMEOUT.toMillis());
+        }
+    }
+
+    private void run() {
+        try {
+            consumer.subscribe(List.of(topic));
+            long backoffMs = MIN_BACKOFF_MS;
+            while (stopping.getCount() > 0) {
+                if (pollOnce()) {
+                    backoffMs = MIN_BACKOFF_MS;
+                } else if (stopping.await(backoffMs, TimeUnit.MILLISECONDS)) {
+                    break;
+                } else {
+                    backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+                }
+            }
+        } catch (WakeupException e) {
+            // close() woke the consumer up
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.error("balance cache sink for {} stopped", topic, e);
+        } finally {
+            lag = -1;
+            consumer.close();
+        }
+    }
+
+    /** One poll, write and commit; {@code false} if it is to be retried after a backoff. */
+    private boolean pollOnce() {
+        try {
+            if (rewindPending) {
+                rewindToCommitted();
+            }
+            ConsumerRecords<String, AccountBalance> records = poll();
+            boolean written = records.isEmpty() || applyAndCommit(records);
+            if (!written) {
+                rewindToCommitted();
+            }
+            publishLag();
+            return written;
+        } catch (WakeupException e) {
+            throw e;
+        } catch (KafkaException e) {
+            // The broker stayed unreachable past the client's timeouts; try again later.
+            log.warn("balance cache sink for {} cannot reach Kafka: {}", topic, e.getMessage());
+            return false;
+        }
+    }
+
+    private ConsumerRecords<String, AccountBalance> poll() {
+        try {
+            return consumer.poll(POLL_TIMEOUT);
+        } catch (RecordDeserializationException e) {
+            log.error("skipping undecodable record at {}@{}: {}", e.topicPartition(), e.offset(), e.getMessage());
+            consumer.seek(e.topicPartition(), e.offset() + 1);
+            return ConsumerRecords.empty();
+        }
+    }
+
+    /** Upserts the newest row per account and commits the offsets; {@code false} if the database failed. */
+    private boolean applyAndCommit(ConsumerRecords<String, AccountBalance> records) {
+        Map<String, CachedBalance> newest = new HashMap<>();
+        for (ConsumerRecord<String, AccountBalance> record : records) {
+            if (record.value() != null) {
+                newest.merge(record.value().getAccountId(), CachedBalance.of(record.value()),
+                        (a, b) -> a.version() >= b.version() ? a : b);
+            }
+        }
+        if (!newest.isEmpty()) {
+            try {
+                int[] changed = jdbi.inTransaction(
+                        handle -> handle.attach(AccountBalanceTable.class).upsert(newest.values()));
+                long changedRows = 0;
+                for (int count : changed) {
+                    changedRows += Math.max(count, 0);
+                }
+                rowsApplied.addAndGet(changedRows);
+                log.debug("{} records, {} accounts, {} rows changed", records.count(), newest.size(), changedRows);
+            } catch (JdbiException e) {
+                log.error("cannot write {} balances to account_balances, retrying from the committed offsets: {}",
+                        newest.size(), databaseReason(e));
+                rewindPending = true;
+                return false;
+            }
+        }
+        try {
+            consumer.commitSync();
+        } catch (WakeupException e) {
+            throw e;
+        } catch (KafkaException e) {
+            // The rows are written; the records come again later and change nothing.
+            log.warn("offset commit on {} failed, records will be read again: {}", topic, e.getMessage());
+        }
+        return true;
+    }
+
+    /** The database's own words for a failure, without the statement and values Jdbi adds. */
+    private static String databaseReason(JdbiException e) {
+        Throwable cause = e;
+        while (cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof SQLException sql && sql.getNextException() != null) {
+            cause = sql.getNextException();
+        }
+        return cause instanceof SQLException sql ? sql.getSQLState() + " " + sql.getMessage() : cause.toString();
+    }
+
+    /** Seeks every assigned partition back to its committed offset (the beginning if none). */
+    private void rewindToCommitted() {
+        Set<TopicPartition> assigned = consumer.assignment();
+        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(assigned);
+        for (TopicPartition partition : assigned) {
+            OffsetAndMetadata offset = committed.get(partition);
+            if (offset == null) {
+                consumer.seekToBeginning(List.of(partition));
+            } else {
+                consumer.seek(partition, offset);
+            }
+        }
+        rewindPending = false;
+    }
+
+    private void publishLag() {
+        Set<TopicPartition> assigned = consumer.assignment();
+        if (assigned.isEmpty()) {
+            lag = -1;
+            return;
+        }
+        // With read_committed, the end offsets are the last stable offsets.
+        Map<TopicPartition, Long> end = consumer.endOffsets(assigned);
+        long behind = 0;
+        for (TopicPartition partition : assigned) {
+            behind += Math.max(0, end.get(partition) - consumer.position(partition));
+        }
+        lag = behind;
+    }
+}

@@ -1,0 +1,175 @@
+package io.tally.projector.kafka;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.tally.avro.AccountBalance;
+import io.tally.projector.ProjectorTopology;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running projector: Kafka Streams executing {@link ProjectorTopology} with exactly-once
+ * processing, and interactive queries on its stores.
+ *
+ * <p>Failure handling: a record on {@code ledger.events} that cannot be deserialized is logged and
+ * skipped (Kafka's {@link LogAndContinueExceptionHandler}), so it never crash-loops a partition;
+ * events that deserialize but cannot be applied are handled inside the topology. Any other
+ * exception in a stream thread shuts this client down (state {@code ERROR}) rather than replacing
+ * the thread and failing again on the same record.
+ *
+ * <p>Thread-safe: as {@link KafkaStreams} is; {@link #start} and {@link #close} are meant to be
+ * called once each.
+ */
+public final class ProjectorApp implements AutoCloseable {
+    /** How long {@link #close} waits for the stream threads to finish. */
+    public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+    private static final Logger log = LoggerFactory.getLogger(ProjectorApp.class);
+
+    private final ProjectorConfig config;
+    private final KafkaStreams streams;
+    private final KafkaStreamsMetrics streamsMetrics;
+
+    /**
+     * Builds the projector; connects to nothing until {@link #start}.
+     *
+     * @param metrics where the projector's counters and the Kafka Streams client metrics go
+     */
+    public ProjectorApp(ProjectorConfig config, MeterRegistry metrics) {
+        this.config = config;
+        this.streams = new KafkaStreams(ProjectorTopology.buildTopology(config.topics(), metrics),
+                streamsProperties(config));
+        this.streams.setUncaughtExceptionHandler(e -> {
+            log.error("projector {} stream thread failed; shutting the client down", config.applicationId(), e);
+            return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        this.streamsMetrics = new KafkaStreamsMetrics(streams);
+        this.streamsMetrics.bindTo(metrics);
+    }
+
+    /**
+     * The Kafka Streams properties of {@code config}: its Kafka properties, then the settings the
+     * projector owns.
+     */
+    public static Properties streamsProperties(ProjectorConfig config) {
+        Properties props = new Properties();
+        props.putAll(config.kafkaProperties());
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+        props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
+        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.replicationFactor());
+        // Store update, changelog write, ledger.balances write and the consumed offset commit in one
+        // transaction (KIP-447): a crash never publishes a balance twice or loses one.
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        // An undecodable record on ledger.events is logged and skipped instead of stopping the
+        // partition forever; the version guard then reports the account's gap.
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+        return props;
+    }
+
+    /** Starts the stream threads; returns at once (see {@link #awaitRunning}). */
+    public void start() {
+        log.info("projector {} starting: {} -> {}", config.applicationId(), config.topics().events(),
+                config.topics().balances());
+        streams.start();
+    }
+
+    /**
+     * Waits until the client is {@code RUNNING}, i.e. has its partitions and restored its stores.
+     *
+     * @throws IllegalStateException if it is not running within {@code timeout}, or has failed or
+     *     stopped
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public void awaitRunning(Duration timeout) throws InterruptedException {
+        long deadlineNs = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            KafkaStreams.State state = streams.state();
+            if (state == KafkaStreams.State.RUNNING) {
+                return;
+            }
+            if (state == KafkaStreams.State.ERROR || state.isShuttingDown() || state == KafkaStreams.State.NOT_RUNNING) {
+                throw new IllegalStateException("projector " + config.applicationId() + " is " + state);
+            }
+            if (System.nanoTime() - deadlineNs > 0) {
+                throw new IllegalStateException("projector " + config.applicationId() + " not RUNNING after "
+                        + timeout.toMillis() + " ms; state " + state);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** The client's current state. */
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    /**
+     * The balances this instance holds: account id → balance. Reads see committed and uncommitted
+     * store writes of this instance's tasks; other instances' accounts are absent.
+     *
+     * @throws org.apache.kafka.streams.errors.InvalidStateStoreException if the store is not
+     *     queryable now (not started, rebalancing, restoring); retry later
+     */
+    public ReadOnlyKeyValueStore<String, AccountBalance> balances() {
+        return streams.store(StoreQueryParameters.fromNameAndType(
+                ProjectorTopology.BALANCE_STORE, QueryableStoreTypes.keyValueStore()));
+    }
+
+    /**
+     * The balances of each partition separately, partition 0 first. A store of several partitions
+     * iterates them one after another, so a reader that needs all accounts in key order (the
+     * reconciler's merge join) merges these instead.
+     *
+     * @return one store per partition of {@code ledger.events}
+     * @throws org.apache.kafka.streams.errors.InvalidStateStoreException if a partition is not
+     *     hosted by this instance or not queryable now
+     */
+    public List<ReadOnlyKeyValueStore<String, AccountBalance>> balancesByPartition() {
+        List<ReadOnlyKeyValueStore<String, AccountBalance>> stores = new ArrayList<>();
+        for (int partition = 0; partition < config.topics().partitions(); partition++) {
+            stores.add(streams.store(StoreQueryParameters.fromNameAndType(
+                    ProjectorTopology.BALANCE_STORE, QueryableStoreTypes.<String, AccountBalance>keyValueStore())
+                    .withPartition(partition)));
+        }
+        return stores;
+    }
+
+    /**
+     * The accounts whose projection is known to miss events: account id → the version it must
+     * reach to be trusted again (see {@link ProjectorTopology}).
+     *
+     * @throws org.apache.kafka.streams.errors.InvalidStateStoreException as {@link #balances()}
+     */
+    public ReadOnlyKeyValueStore<String, Long> flaggedAccounts() {
+        return streams.store(StoreQueryParameters.fromNameAndType(
+                ProjectorTopology.FLAGGED_STORE, QueryableStoreTypes.keyValueStore()));
+    }
+
+    /**
+     * Stops the stream threads, waiting up to {@link #CLOSE_TIMEOUT}, leaves the consumer group and
+     * unbinds the client metrics.
+     */
+    @Override
+    public void close() {
+        // Leave the group: a restarted or remaining instance takes the partitions over at once rather
+        // than after session.timeout.ms (45 s by default), during which balances would not move.
+        CloseOptions options = CloseOptions.timeout(CLOSE_TIMEOUT)
+                .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP);
+        if (!streams.close(options)) {
+            log.warn("projector {} did not stop within {} ms", config.applicationId(), CLOSE_TIMEOUT.toMillis());
+        }
+        streamsMetrics.close();
+    }
+}

@@ -1,0 +1,38 @@
+package io.tally.projector.kafka;
+
+import io.tally.schemas.LedgerTopics;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The projector's configuration: one immutable record (STYLE.md, adapters).
+ *
+ * @param kafkaProperties Kafka client properties passed to Kafka Streams untouched
+ *     ({@code bootstrap.servers}, security, tuning); the settings {@link ProjectorApp} owns
+ *     (application id, state directory, replication factor, processing guarantee, deserialization
+ *     handler) are set over them
+ * @param applicationId the Streams application id: consumer group, prefix of internal topics;
+ *     instances with the same id share the work
+ * @param stateDir where RocksDB stores live; one per instance
+ * @param topics the topic names
+ * @param replicationFactor replicas of the internal (changelog) topics, {@code >= 1}
+ * @throws IllegalArgumentException if the application id is blank or the replication factor is
+ *     below 1
+ */
+public record ProjectorConfig(
+        Map<String, Object> kafkaProperties, String applicationId, Path stateDir, LedgerTopics topics,
+        int replicationFactor) {
+    public ProjectorConfig {
+        kafkaProperties = Map.copyOf(kafkaProperties);
+        Objects.requireNonNull(applicationId, "applicationId");
+        Objects.requireNonNull(stateDir, "stateDir");
+        Objects.requireNonNull(topics, "topics");
+        if (applicationId.isBlank()) {
+            throw new IllegalArgumentException("applicationId must not be blank");
+        }
+        if (replicationFactor < 1) {
+            throw new IllegalArgumentException("replicationFactor must be >= 1: " + replicationFactor);
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package io.tally.projector;
+
+import io.tally.core.AccountState;
+import io.tally.core.Currency;
+import io.tally.core.Decision;
+import io.tally.core.Ledger;
+import io.tally.core.LedgerCommand;
+import io.tally.core.LedgerEvent;
+import io.tally.core.RequestContext;
+import io.tally.schemas.codec.EventCodec;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Real ledger events for tests, decided by the core's {@link Ledger#decide} and evolved with
+ * {@link Ledger#evolve}, in their wire form. Time starts at a fixed instant and moves 1 s per event.
+ *
+ * <p>Not thread-safe.
+ */
+public final class LedgerHistory {
+    private final Map<String, AccountState> accounts = new HashMap<>();
+    private final List<io.tally.avro.LedgerEvent> events = new ArrayList<>();
+    private long clockMs = 1_700_000_000_000L;
+    private int requests;
+
+    /** The opening event of {@code accountId}, in {@code currency}, with no overdraft. */
+    public io.tally.avro.LedgerEvent open(String accountId, Currency currency) {
+        return decide(new LedgerCommand.OpenAccount(accountId, currency, 0));
+    }
+
+    /** A credit of {@code amountMinor} to {@code accountId}. */
+    public io.tally.avro.LedgerEvent credit(String accountId, long amountMinor) {
+        return decide(new LedgerCommand.Credit(accountId, accounts.get(accountId).currency().code(), amountMinor));
+    }
+
+    /** A charge of {@code amountMinor} to {@code accountId}. */
+    public io.tally.avro.LedgerEvent charge(String accountId, long amountMinor) {
+        return decide(new LedgerCommand.Charge(accountId, accounts.get(accountId).currency().code(), amountMinor));
+    }
+
+    /** Every event decided so far, in order. */
+    public List<io.tally.avro.LedgerEvent> events() {
+        return List.copyOf(events);
+    }
+
+    private io.tally.avro.LedgerEvent decide(LedgerCommand command) {
+        requests++;
+        clockMs += 1_000;
+        RequestContext context = new RequestContext("req-" + requests, "key-" + requests, clockMs);
+        AccountState state = accounts.get(command.accountId());
+        Decision decision = Ledger.decide(state, command, context);
+        if (!(decision instanceof Decision.Accepted accepted) || accepted.events().size() != 1) {
+            throw new AssertionError("test history rejected: " + decision);
+        }
+        LedgerEvent event = accepted.events().get(0);
+        AccountState after = Ledger.evolve(state, event);
+        accounts.put(command.accountId(), after);
+        io.tally.avro.LedgerEvent wire = EventCodec.toAvro(event, after.currency(), null);
+        events.add(wire);
+        return wire;
+    }
+}

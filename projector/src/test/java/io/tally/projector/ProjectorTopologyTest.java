@@ -1,0 +1,232 @@
+package io.tally.projector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tally.avro.AccountBalance;
+import io.tally.avro.EventType;
+import io.tally.avro.LedgerEvent;
+import io.tally.core.Currency;
+import io.tally.projector.ProjectorTopology.IntegrityError;
+import io.tally.projector.kafka.ProjectorApp;
+import io.tally.projector.kafka.ProjectorConfig;
+import io.tally.schemas.LedgerTopics;
+import java.nio.file.Path;
+import java.util.Map;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ProjectorTopologyTest {
+    private static final Currency CZK = new Currency("CZK", 2);
+    private static final String APPLICATION_ID = "projector-topology-test";
+
+    private final LedgerTopics topics = LedgerTopics.defaults(1);
+    private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+    private final LedgerHistory history = new LedgerHistory();
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, LedgerEvent> events;
+    private TestOutputTopic<String, AccountBalance> balances;
+    private KeyValueStore<String, AccountBalance> store;
+    private KeyValueStore<String, Long> flagged;
+
+    @BeforeEach
+    void setUp(@TempDir Path stateDir) {
+        // The app's own Streams settings (exactly-once, LogAndContinue), so the test runs what ships.
+        ProjectorConfig config = new ProjectorConfig(
+                Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "unused:9092"), APPLICATION_ID, stateDir, topics, 1);
+        driver = new TopologyTestDriver(ProjectorTopology.buildTopology(topics, metrics),
+                ProjectorApp.streamsProperties(config));
+        events = driver.createInputTopic(topics.events(), new StringSerializer(), LedgerTopics.EVENT_SERDE.serializer());
+        balances = driver.createOutputTopic(
+                topics.balances(), new StringDeserializer(), LedgerTopics.BALANCE_SERDE.deserializer());
+        store = driver.getKeyValueStore(ProjectorTopology.BALANCE_STORE);
+        flagged = driver.getKeyValueStore(ProjectorTopology.FLAGGED_STORE);
+    }
+
+    @AfterEach
+    void tearDown() {
+        driver.close();
+    }
+
+    @Test
+    void publishesAndStoresTheBalanceAfterEachEvent() {
+        LedgerEvent openA = history.open("a", CZK);
+        LedgerEvent creditA = history.credit("a", 10_000);
+        LedgerEvent chargeA = history.charge("a", 2_550);
+        LedgerEvent openB = history.open("b", CZK);
+        LedgerEvent creditB = history.credit("b", 1);
+        pipe(openA, creditA, openB, chargeA, creditB);
+
+        assertThat(balances.readKeyValuesToList()).containsExactly(
+                KeyValue.pair("a", balance(openA, 0)),
+                KeyValue.pair("a", balance(creditA, 10_000)),
+                KeyValue.pair("b", balance(openB, 0)),
+                KeyValue.pair("a", balance(chargeA, 7_450)),
+                KeyValue.pair("b", balance(creditB, 1)));
+        assertThat(store.get("a")).isEqualTo(balance(chargeA, 7_450));
+        assertThat(store.get("a").getLastEventId()).isEqualTo("a:3");
+        assertThat(store.get("a").getUpdatedAtMs()).isEqualTo(chargeA.getAcceptedAtMs());
+        assertThat(store.get("b")).isEqualTo(balance(creditB, 1));
+        assertThat(count(ProjectorTopology.APPLIED_COUNTER)).isEqualTo(5);
+        assertThat(count(ProjectorTopology.DUPLICATE_COUNTER) + count(ProjectorTopology.GAP_COUNTER)).isZero();
+        assertThat(integrityErrors()).isZero();
+        // Changelogged, so a restarted or moved task restores it.
+        assertThat(driver.producedTopicNames()).contains(APPLICATION_ID + "-" + ProjectorTopology.BALANCE_STORE + "-changelog");
+    }
+
+    @Test
+    void dropsAndCountsADuplicatedEvent() {
+        LedgerEvent open = history.open("a", CZK);
+        LedgerEvent credit = history.credit("a", 500);
+        pipe(open, credit, credit, open);
+
+        assertThat(balances.readValuesToList()).containsExactly(balance(open, 0), balance(credit, 500));
+        assertThat(store.get("a")).isEqualTo(balance(credit, 500));
+        assertThat(count(ProjectorTopology.DUPLICATE_COUNTER)).isEqualTo(2);
+        assertThat(count(ProjectorTopology.APPLIED_COUNTER)).isEqualTo(2);
+    }
+
+    /**
+     * The version guard: version 3 before 2 is a gap and is not applied; 2 is then applied; the
+     * account stays flagged until 3 comes again (a re-delivery or a replay), which is then applied.
+     * At no step does the store hold a balance that skips an event.
+     */
+    @Test
+    void outOfOrderEventWaitsForItsPredecessorAndIsAppliedWhenDeliveredAgain() {
+        LedgerEvent v1 = history.open("a", CZK);
+        LedgerEvent v2 = history.credit("a", 1_000);
+        LedgerEvent v3 = history.charge("a", 300);
+
+        pipe(v1, v3);
+        assertThat(store.get("a")).isEqualTo(balance(v1, 0));
+        assertThat(count(ProjectorTopology.GAP_COUNTER)).isEqualTo(1);
+        assertThat(flagged.get("a")).isEqualTo(3L);
+
+        pipe(v2);
+        assertThat(store.get("a")).isEqualTo(balance(v2, 1_000));
+        assertThat(flagged.get("a")).as("still missing version 3").isEqualTo(3L);
+
+        pipe(v3);
+        assertThat(store.get("a")).isEqualTo(balance(v3, 700));
+        assertThat(flagged.get("a")).isNull();
+        assertThat(balances.readValuesToList())
+                .containsExactly(balance(v1, 0), balance(v2, 1_000), balance(v3, 700));
+        assertThat(count(ProjectorTopology.GAP_COUNTER)).isEqualTo(1);
+        assertThat(count(ProjectorTopology.APPLIED_COUNTER)).isEqualTo(3);
+    }
+
+    @Test
+    void eventBeforeTheOpeningIsAGap() {
+        history.open("a", CZK);
+        LedgerEvent credit = history.credit("a", 1_000);
+        pipe(credit);
+
+        assertThat(store.get("a")).isNull();
+        assertThat(flagged.get("a")).isEqualTo(2L);
+        assertThat(count(ProjectorTopology.GAP_COUNTER)).isEqualTo(1);
+        assertThat(balances.isEmpty()).isTrue();
+    }
+
+    @Test
+    void undecodableEventsAreCountedAndOtherAccountsContinue() {
+        LedgerEvent openA = history.open("a", CZK);
+        LedgerEvent unknownTypeA = LedgerEvent.newBuilder(history.credit("a", 100)).setType(EventType.UNKNOWN).build();
+        LedgerEvent creditA = history.credit("a", 200);
+        LedgerEvent openB = history.open("b", CZK);
+        LedgerEvent missingAmountB = LedgerEvent.newBuilder(history.credit("b", 5)).setAmountMinor(null).build();
+        LedgerEvent openC = history.open("c", CZK);
+
+        pipe(openA, unknownTypeA, openB, missingAmountB, creditA);
+        TestInputTopic<String, byte[]> raw =
+                driver.createInputTopic(topics.events(), new StringSerializer(), new ByteArraySerializer());
+        raw.pipeInput("c", new byte[] {1, 2, 3});
+        pipe(openC);
+
+        assertThat(integrityErrors(IntegrityError.UNDECODABLE)).isEqualTo(2);
+        assertThat(store.get("a")).as("version 2 unreadable, 3 waits").isEqualTo(balance(openA, 0));
+        assertThat(flagged.get("a")).isEqualTo(3L);
+        assertThat(store.get("b")).isEqualTo(balance(openB, 0));
+        assertThat(flagged.get("b")).isEqualTo(2L);
+        assertThat(store.get("c")).as("after a record Kafka could not deserialize").isEqualTo(balance(openC, 0));
+        assertThat(droppedRecords()).as("the corrupt record, skipped by LogAndContinue").isEqualTo(1);
+    }
+
+    @Test
+    void balanceMismatchWithTheWriterIsCountedAndTheProjectionKept() {
+        LedgerEvent open = history.open("a", CZK);
+        LedgerEvent credit = LedgerEvent.newBuilder(history.credit("a", 100)).setAvailableAfterMinor(999).build();
+        pipe(open, credit);
+
+        assertThat(integrityErrors(IntegrityError.BALANCE_MISMATCH)).isEqualTo(1);
+        assertThat(store.get("a").getAvailableMinor()).isEqualTo(100);
+        assertThat(store.get("a").getVersion()).isEqualTo(2);
+        assertThat(balances.readValuesToList()).extracting(AccountBalance::getAvailableMinor).containsExactly(0L, 100L);
+    }
+
+    @Test
+    void eventKeyedByAnotherAccountIsNotApplied() {
+        LedgerEvent open = history.open("a", CZK);
+        events.pipeInput("b", open);
+
+        assertThat(integrityErrors(IntegrityError.KEY_MISMATCH)).isEqualTo(1);
+        assertThat(store.get("a")).isNull();
+        assertThat(store.get("b")).isNull();
+    }
+
+    @Test
+    void overflowingEventIsNotApplied() {
+        LedgerEvent open = history.open("a", CZK);
+        LedgerEvent max = history.credit("a", Long.MAX_VALUE);
+        // No writer accepts this; a broken one might send it.
+        LedgerEvent overflow = LedgerEvent.newBuilder(max).setEventId("a:3").setVersion(3).setAmountMinor(1L).build();
+        pipe(open, max, overflow);
+
+        assertThat(integrityErrors(IntegrityError.OVERFLOW)).isEqualTo(1);
+        assertThat(store.get("a").getAvailableMinor()).isEqualTo(Long.MAX_VALUE);
+        assertThat(flagged.get("a")).isEqualTo(3L);
+    }
+
+    private void pipe(LedgerEvent... records) {
+        for (LedgerEvent e : records) {
+            events.pipeInput(e.getAccountId(), e);
+        }
+    }
+
+    /** The balance expected after {@code event}, with {@code availableMinor} said out loud. */
+    private static AccountBalance balance(LedgerEvent event, long availableMinor) {
+        return AccountBalance.newBuilder().setAccountId(event.getAccountId()).setCurrency(event.getCurrency())
+                .setScale(event.getScale()).setAvailableMinor(availableMinor).setLockedMinor(0)
+                .setVersion(event.getVersion()).setLastEventId(event.getEventId())
+                .setUpdatedAtMs(event.getAcceptedAtMs()).build();
+    }
+
+    private double count(String counter) {
+        return metrics.get(counter).counter().count();
+    }
+
+    private double integrityErrors(IntegrityError reason) {
+        return metrics.get(ProjectorTopology.INTEGRITY_COUNTER).tag("reason", reason.tag()).counter().count();
+    }
+
+    private double integrityErrors() {
+        return metrics.get(ProjectorTopology.INTEGRITY_COUNTER).counters().stream().mapToDouble(c -> c.count()).sum();
+    }
+
+    private double droppedRecords() {
+        return driver.metrics().entrySet().stream()
+                .filter(e -> e.getKey().name().equals("dropped-records-total"))
+                .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue())
+                .sum();
+    }
+}
