@@ -99,6 +99,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", description = "Use this Kafka cluster instead of the embedded broker.")
     String bootstrapServers;
 
+    @Option(names = "--jdbc-url", paramLabel = "URL",
+            description = "Use this PostgreSQL (default: $TALLY_JDBC_URL, else an embedded one in the data directory).")
+    String jdbcUrl;
+
     @Option(names = "--kafka-config", paramLabel = "FILE",
             description = "Kafka client properties (security, client ids), passed through untouched.")
     Path kafkaConfig;
@@ -165,7 +169,7 @@ public final class DemoCommand implements Callable<Integer> {
         // 2. The stack.
         int replicas = replicationFactor != null ? replicationFactor : bootstrapServers == null ? 1 : 3;
         LocalStack.Options options = new LocalStack.Options(dir, Optional.ofNullable(bootstrapServers),
-                Optional.ofNullable(System.getenv(PostgresServer.JDBC_URL_ENV)), kafkaProperties(), partitions, replicas);
+                Optional.ofNullable(jdbcUrl != null ? jdbcUrl : System.getenv(PostgresServer.JDBC_URL_ENV)), kafkaProperties(), partitions, replicas);
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         try (LocalStack stack = LocalStack.startInfrastructure(options)) {
             stack.startServices(dir.resolve("streams"), replicas, metrics, timeout);

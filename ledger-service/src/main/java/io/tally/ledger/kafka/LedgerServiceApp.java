@@ -6,6 +6,7 @@ import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
@@ -69,9 +70,16 @@ public final class LedgerServiceApp implements AutoCloseable {
         return streams.state();
     }
 
-    /** Stops processing, committing what was processed; waits up to 30 s. */
+    /**
+     * Stops processing, committing what was processed, and leaves the consumer group so that a
+     * restarted or remaining instance takes the partitions over at once instead of after
+     * {@code session.timeout.ms}; waits up to 30 s.
+     */
     @Override
     public void close() {
-        streams.close(Duration.ofSeconds(30));
+        if (!streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
+                .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP))) {
+            log.warn("ledger-service did not stop within 30 s");
+        }
     }
 }
