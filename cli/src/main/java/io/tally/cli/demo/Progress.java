@@ -3,6 +3,7 @@ package io.tally.cli.demo;
 import java.time.Duration;
 import java.util.function.LongSupplier;
 import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
@@ -14,16 +15,21 @@ final class Progress {
 
     /** A bar of {@code total} steps named {@code task}, counting {@code unit}s. */
     static ProgressBar bar(String task, long total, String unit) {
-        return new ProgressBarBuilder()
+        ProgressBarBuilder builder = new ProgressBarBuilder()
                 .setTaskName(task)
                 .setInitialMax(total)
                 .setUnit(" " + unit, 1)
                 .showSpeed()
                 .setStyle(ProgressBarStyle.ASCII)
                 .setMaxRenderedLength(100)
-                .setUpdateIntervalMillis(200)
-                .continuousUpdate()
-                .build();
+                .continuousUpdate();
+        if (System.console() == null) {
+            // Not a terminal (CI, a pipe): a plain line every few seconds rather than carriage returns.
+            builder.setUpdateIntervalMillis(5_000).setConsumer(new DelegatingProgressBarConsumer(System.out::println, 100));
+        } else {
+            builder.setUpdateIntervalMillis(200);
+        }
+        return builder.build();
     }
 
     /**
