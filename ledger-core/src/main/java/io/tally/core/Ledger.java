@@ -1,10 +1,12 @@
 package io.tally.core;
 
 import io.tally.core.LedgerCommand.Charge;
+import io.tally.core.LedgerCommand.Correct;
 import io.tally.core.LedgerCommand.Credit;
 import io.tally.core.LedgerCommand.OpenAccount;
 import io.tally.core.LedgerEvent.AccountOpened;
 import io.tally.core.LedgerEvent.Charged;
+import io.tally.core.LedgerEvent.Corrected;
 import io.tally.core.LedgerEvent.Credited;
 import java.util.List;
 
@@ -43,6 +45,8 @@ public final class Ledger {
             return decideCredit(state, credit, context);
         } else if (command instanceof Charge charge) {
             return decideCharge(state, charge, context);
+        } else if (command instanceof Correct correct) {
+            return decideCorrect(state, correct, context);
         }
         throw new AssertionError("unhandled command " + command.getClass());
     }
@@ -133,6 +137,33 @@ public final class Ledger {
         EventHeader header = header(state.accountId(), state.version() + 1, context);
         return new Decision.Accepted(List.of(
                 new Charged(header, charge.amountMinor(), new Balance(availableAfter, before.lockedMinor()))));
+    }
+
+    private static Decision decideCorrect(AccountState state, Correct correct, RequestContext context) {
+        // A correction's delta is signed; what must hold of it is that it moves something.
+        long magnitude = correct.deltaMinor() == 0 ? 0 : 1;
+        Decision.Rejected invalid = checkMovement(state, correct.accountId(), correct.currencyCode(), magnitude);
+        if (invalid != null) {
+            return invalid;
+        }
+        Balance before = state.balance();
+        Balance after;
+        try {
+            after = correct.field() == BalanceField.AVAILABLE
+                    ? new Balance(Math.addExact(before.availableMinor(), correct.deltaMinor()), before.lockedMinor())
+                    : new Balance(before.availableMinor(), Math.addExact(before.lockedMinor(), correct.deltaMinor()));
+            after.totalMinor();
+        } catch (ArithmeticException overflow) {
+            return new Decision.Rejected(RejectionCode.AMOUNT_OVERFLOW,
+                    "correcting " + correct.field() + " by " + correct.deltaMinor() + " overflows");
+        }
+        if (after.lockedMinor() < 0) {
+            return new Decision.Rejected(RejectionCode.INVALID_AMOUNT,
+                    "correcting locked by " + correct.deltaMinor() + " leaves it negative: " + after.lockedMinor());
+        }
+        EventHeader header = header(state.accountId(), state.version() + 1, context);
+        return new Decision.Accepted(List.of(new Corrected(header, correct.field(), correct.deltaMinor(),
+                correct.runId(), correct.reason(), after)));
     }
 
     /** The checks every money movement shares; {@code null} when the movement may be decided. */

@@ -7,7 +7,8 @@ import java.util.Objects;
  * decided by {@link Ledger#decide}; it carries no idempotency key or request id (those are in the
  * {@link RequestContext}), so two commands are equal exactly when they ask for the same thing.
  */
-public sealed interface LedgerCommand permits LedgerCommand.OpenAccount, LedgerCommand.Credit, LedgerCommand.Charge {
+public sealed interface LedgerCommand permits LedgerCommand.OpenAccount, LedgerCommand.Credit, LedgerCommand.Charge,
+        LedgerCommand.Correct {
 
     /** The account the command is decided against (the Kafka key of the request). */
     String accountId();
@@ -47,6 +48,28 @@ public sealed interface LedgerCommand permits LedgerCommand.OpenAccount, LedgerC
         public Charge {
             Objects.requireNonNull(accountId, "accountId");
             Objects.requireNonNull(currencyCode, "currencyCode");
+        }
+    }
+
+    /**
+     * An adjusting entry found necessary by a reconciliation run (DESIGN.md, Operations: correction):
+     * moves available or locked by a signed delta. No overdraft check: a correction records what is
+     * true, it is not a spend; locked may not go below zero.
+     *
+     * @param currencyCode must be the account's currency
+     * @param field which balance to adjust
+     * @param deltaMinor signed, non-zero, minor units
+     * @param runId the reconciliation run that asked for it
+     * @param reason why, for the audit trail
+     */
+    record Correct(String accountId, String currencyCode, BalanceField field, long deltaMinor, String runId,
+            String reason) implements LedgerCommand {
+        public Correct {
+            Objects.requireNonNull(accountId, "accountId");
+            Objects.requireNonNull(currencyCode, "currencyCode");
+            Objects.requireNonNull(field, "field");
+            Objects.requireNonNull(runId, "runId");
+            Objects.requireNonNull(reason, "reason");
         }
     }
 }

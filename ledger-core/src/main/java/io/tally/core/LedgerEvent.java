@@ -10,7 +10,8 @@ import java.util.Objects;
  * <p>Each permitted record implements {@link #applyTo}, so adding an event type without saying how
  * it moves a balance does not compile (STYLE.md, sealed families on Java 17).
  */
-public sealed interface LedgerEvent permits LedgerEvent.AccountOpened, LedgerEvent.Credited, LedgerEvent.Charged {
+public sealed interface LedgerEvent permits LedgerEvent.AccountOpened, LedgerEvent.Credited, LedgerEvent.Charged,
+        LedgerEvent.Corrected {
 
     /** Identity, version and provenance of the event. */
     EventHeader header();
@@ -64,6 +65,25 @@ public sealed interface LedgerEvent permits LedgerEvent.AccountOpened, LedgerEve
         @Override
         public Balance applyTo(Balance before) {
             return new Balance(Math.subtractExact(before.availableMinor(), amountMinor), before.lockedMinor());
+        }
+    }
+
+    /** A reconciliation run adjusted available or locked by a signed delta. */
+    record Corrected(EventHeader header, BalanceField field, long deltaMinor, String runId, String reason,
+            Balance balanceAfter) implements LedgerEvent {
+        public Corrected {
+            Objects.requireNonNull(header, "header");
+            Objects.requireNonNull(field, "field");
+            Objects.requireNonNull(runId, "runId");
+            Objects.requireNonNull(reason, "reason");
+            Objects.requireNonNull(balanceAfter, "balanceAfter");
+        }
+
+        @Override
+        public Balance applyTo(Balance before) {
+            return field == BalanceField.AVAILABLE
+                    ? new Balance(Math.addExact(before.availableMinor(), deltaMinor), before.lockedMinor())
+                    : new Balance(before.availableMinor(), Math.addExact(before.lockedMinor(), deltaMinor));
         }
     }
 }

@@ -104,7 +104,8 @@ class LedgerTest {
         // Drives the dispatch in decide through every permitted command, so a new command type
         // without a rule fails here rather than at run time.
         AccountState state = open(0);
-        List<LedgerCommand> all = List.of(new OpenAccount("a", CZK, 0), new Credit("a", "CZK", 1), new Charge("a", "CZK", 1));
+        List<LedgerCommand> all = List.of(new OpenAccount("a", CZK, 0), new Credit("a", "CZK", 1), new Charge("a", "CZK", 1),
+                new LedgerCommand.Correct("a", "CZK", BalanceField.AVAILABLE, -1, "run-1", "drift"));
         assertThat(LedgerCommand.class.getPermittedSubclasses()).hasSize(all.size());
         for (LedgerCommand c : all) {
             assertThat(Ledger.decide(state, c, CTX)).isNotNull();
@@ -114,5 +115,36 @@ class LedgerTest {
     private static RejectionCode code(Decision decision) {
         assertThat(decision).isInstanceOf(Decision.Rejected.class);
         return ((Decision.Rejected) decision).code();
+    }
+
+    @Test
+    void aCorrectionAdjustsEitherBalanceBySignedDeltaWithoutTheOverdraftCheck() {
+        AccountState state = open(0);
+        Decision down = Ledger.decide(state, new LedgerCommand.Correct("a", "CZK", BalanceField.AVAILABLE, -250,
+                "run-1", "bank statement is authoritative"), CTX);
+        LedgerEvent corrected = ((Decision.Accepted) down).events().get(0);
+        assertThat(corrected).isInstanceOfSatisfying(LedgerEvent.Corrected.class, c -> {
+            assertThat(c.runId()).isEqualTo("run-1");
+            assertThat(c.deltaMinor()).isEqualTo(-250);
+        });
+        assertThat(corrected.balanceAfter()).isEqualTo(new Balance(-250, 0));
+        state = applyAll(state, down);
+        assertThat(state.balance()).isEqualTo(new Balance(-250, 0));
+        state = applyAll(state, Ledger.decide(state,
+                new LedgerCommand.Correct("a", "CZK", BalanceField.LOCKED, 40, "run-2", "hold missing"), CTX));
+        assertThat(state.balance()).isEqualTo(new Balance(-250, 40));
+    }
+
+    @Test
+    void aCorrectionMustMoveSomethingAndNeverMakeLockedNegative() {
+        AccountState state = open(0);
+        assertThat(code(Ledger.decide(state, new LedgerCommand.Correct("a", "CZK", BalanceField.AVAILABLE, 0, "r", "x"), CTX)))
+                .isEqualTo(RejectionCode.INVALID_AMOUNT);
+        assertThat(code(Ledger.decide(state, new LedgerCommand.Correct("a", "CZK", BalanceField.LOCKED, -1, "r", "x"), CTX)))
+                .isEqualTo(RejectionCode.INVALID_AMOUNT);
+        assertThat(code(Ledger.decide(state, new LedgerCommand.Correct("a", "EUR", BalanceField.LOCKED, 1, "r", "x"), CTX)))
+                .isEqualTo(RejectionCode.CURRENCY_MISMATCH);
+        assertThat(code(Ledger.decide(null, new LedgerCommand.Correct("a", "CZK", BalanceField.LOCKED, 1, "r", "x"), CTX)))
+                .isEqualTo(RejectionCode.ACCOUNT_NOT_FOUND);
     }
 }

@@ -185,4 +185,18 @@ class DecideTopologyTest {
         assertThat(DeadLetters.header(dlq.readRecord().headers(), DeadLetters.REASON)).isEqualTo("key-mismatch");
         assertThat(events.isEmpty()).isTrue();
     }
+
+    @Test
+    void aCorrectionRequestAppendsACorrectedEventWithItsRun() {
+        send(open("a", 0));
+        LedgerResult corrected = send(RequestCodec.correct("r" + ++seq, "fix-1", "a", "CZK", io.tally.core.BalanceField.AVAILABLE,
+                -10, "run-7", "bank statement is authoritative", 0));
+        assertThat(corrected.getStatus()).isEqualTo(ResultStatus.ACCEPTED);
+        assertThat(corrected.getAvailableAfterMinor()).isEqualTo(-10L);
+        LedgerEvent event = events.readValuesToList().get(1);
+        assertThat(event.getType()).isEqualTo(EventType.CORRECTED);
+        assertThat(event.getRunId()).isEqualTo("run-7");
+        assertThat(event.getDeltaMinor()).isEqualTo(-10L);
+        assertThat(event.getBalanceField()).isEqualTo("AVAILABLE");
+    }
 }

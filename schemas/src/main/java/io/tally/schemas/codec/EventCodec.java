@@ -2,11 +2,13 @@ package io.tally.schemas.codec;
 
 import io.tally.avro.EventType;
 import io.tally.core.Balance;
+import io.tally.core.BalanceField;
 import io.tally.core.Currency;
 import io.tally.core.EventHeader;
 import io.tally.core.LedgerEvent;
 import io.tally.core.LedgerEvent.AccountOpened;
 import io.tally.core.LedgerEvent.Charged;
+import io.tally.core.LedgerEvent.Corrected;
 import io.tally.core.LedgerEvent.Credited;
 
 /**
@@ -38,6 +40,9 @@ public final class EventCodec {
             b.setType(EventType.CREDITED).setAmountMinor(credited.amountMinor());
         } else if (event instanceof Charged charged) {
             b.setType(EventType.CHARGED).setAmountMinor(charged.amountMinor());
+        } else if (event instanceof Corrected corrected) {
+            b.setType(EventType.CORRECTED).setBalanceField(corrected.field().name())
+                    .setDeltaMinor(corrected.deltaMinor()).setRunId(corrected.runId()).setReason(corrected.reason());
         } else {
             throw new AssertionError("unmapped event " + event.getClass());
         }
@@ -62,6 +67,14 @@ public final class EventCodec {
                 return new Credited(header, require(e.getAmountMinor(), e, "amountMinor"), after);
             case CHARGED:
                 return new Charged(header, require(e.getAmountMinor(), e, "amountMinor"), after);
+            case CORRECTED: {
+                BalanceField field = RequestCodec.balanceField(e.getBalanceField());
+                if (field == null || e.getRunId() == null) {
+                    throw new IllegalArgumentException("event " + e.getEventId() + " (CORRECTED) lacks balanceField or runId");
+                }
+                return new Corrected(header, field, require(e.getDeltaMinor(), e, "deltaMinor"), e.getRunId(),
+                        e.getReason() == null ? "" : e.getReason(), after);
+            }
             case UNKNOWN:
             default:
                 throw new IllegalArgumentException("event " + e.getEventId() + " has a type this reader does not know");

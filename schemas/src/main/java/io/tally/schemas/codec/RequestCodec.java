@@ -2,6 +2,7 @@ package io.tally.schemas.codec;
 
 import io.tally.avro.LedgerRequest;
 import io.tally.avro.RequestType;
+import io.tally.core.BalanceField;
 import io.tally.core.Currency;
 import io.tally.core.LedgerCommand;
 import java.io.ByteArrayOutputStream;
@@ -82,6 +83,21 @@ public final class RequestCodec {
                         ? new LedgerCommand.Credit(request.getAccountId(), request.getCurrency(), amount)
                         : new LedgerCommand.Charge(request.getAccountId(), request.getCurrency(), amount));
             }
+            case CORRECT: {
+                Long delta = request.getDeltaMinor();
+                if (delta == null) {
+                    return new Invalid("deltaMinor", "CORRECT needs a signed delta in minor units");
+                }
+                BalanceField field = balanceField(request.getBalanceField());
+                if (field == null) {
+                    return new Invalid("balanceField", "CORRECT needs AVAILABLE or LOCKED, was '" + request.getBalanceField() + "'");
+                }
+                if (request.getRunId() == null || request.getRunId().isBlank()) {
+                    return new Invalid("runId", "CORRECT needs the reconciliation run id");
+                }
+                return new Valid(new LedgerCommand.Correct(request.getAccountId(), request.getCurrency(), field, delta,
+                        request.getRunId(), request.getReason() == null ? "" : request.getReason()));
+            }
             case UNKNOWN:
             default:
                 return new Invalid("type", "unknown request type (written by a newer sender?)");
@@ -127,6 +143,26 @@ public final class RequestCodec {
             long amountMinor, long requestedAtMs, String reference) {
         return base(requestId, idempotencyKey, accountId, RequestType.CHARGE, currency, requestedAtMs)
                 .setAmountMinor(amountMinor).setReference(reference).build();
+    }
+
+    /**
+     * A request to correct {@code accountId}'s available or locked balance by a signed delta, on
+     * behalf of a reconciliation run (DESIGN.md, Stored caches and reconciliation).
+     */
+    public static LedgerRequest correct(String requestId, String idempotencyKey, String accountId, String currency,
+            BalanceField field, long deltaMinor, String runId, String reason, long requestedAtMs) {
+        return base(requestId, idempotencyKey, accountId, RequestType.CORRECT, currency, requestedAtMs)
+                .setBalanceField(field.name()).setDeltaMinor(deltaMinor).setRunId(runId).setReason(reason).build();
+    }
+
+    /** The field named by {@code text}, or {@code null} if it names none. */
+    static BalanceField balanceField(String text) {
+        for (BalanceField f : BalanceField.values()) {
+            if (f.name().equals(text)) {
+                return f;
+            }
+        }
+        return null;
     }
 
     private static LedgerRequest.Builder base(String requestId, String idempotencyKey, String accountId, RequestType type,
