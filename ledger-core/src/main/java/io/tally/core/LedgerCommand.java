@@ -8,7 +8,9 @@ import java.util.Objects;
  * {@link RequestContext}), so two commands are equal exactly when they ask for the same thing.
  */
 public sealed interface LedgerCommand permits LedgerCommand.OpenAccount, LedgerCommand.Credit, LedgerCommand.Charge,
-        LedgerCommand.Correct {
+        LedgerCommand.Correct, LedgerCommand.PlaceHold, LedgerCommand.CaptureHold, LedgerCommand.ReleaseHold,
+        LedgerCommand.ExpireHold, LedgerCommand.RefundCharge, LedgerCommand.Transfer, LedgerCommand.ReceiveTransfer,
+        LedgerCommand.ReturnTransfer {
 
     /** The account the command is decided against (the Kafka key of the request). */
     String accountId();
@@ -69,6 +71,123 @@ public sealed interface LedgerCommand permits LedgerCommand.OpenAccount, LedgerC
             Objects.requireNonNull(currencyCode, "currencyCode");
             Objects.requireNonNull(field, "field");
             Objects.requireNonNull(runId, "runId");
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
+
+    /**
+     * Lock money under a hold: available -= amount, locked += amount (the seeds' "lock").
+     *
+     * @param holdId unique within the account
+     * @param amountMinor positive, minor units; available may not go below the overdraft limit
+     * @param expiresAtMs when the remainder is released automatically (stream time), epoch ms, or null
+     */
+    record PlaceHold(String accountId, String currencyCode, String holdId, long amountMinor, Long expiresAtMs)
+            implements LedgerCommand {
+        public PlaceHold {
+            Objects.requireNonNull(accountId, "accountId");
+            Objects.requireNonNull(currencyCode, "currencyCode");
+            Objects.requireNonNull(holdId, "holdId");
+        }
+    }
+
+    /**
+     * Capture from a hold (the seeds' "unlock" that pays): locked -= amount; with a payee, the payee
+     * is credited exactly once through the transfer topic.
+     *
+     * @param payeeAccountId the account paid, or {@code null} when the money leaves the ledger
+     */
+    record CaptureHold(String accountId, String currencyCode, String holdId, long amountMinor, String payeeAccountId)
+            implements LedgerCommand {
+        public CaptureHold {
+            Objects.requireNonNull(accountId, "accountId");
+            Objects.requireNonNull(currencyCode, "currencyCode");
+            Objects.requireNonNull(holdId, "holdId");
+        }
+    }
+
+    /**
+     * Release (refund) a hold: locked -= amount, available += amount.
+     *
+     * @param amountMinor the amount, or {@code null} for everything remaining
+     */
+    record ReleaseHold(String accountId, String currencyCode, String holdId, Long amountMinor) implements LedgerCommand {
+        public ReleaseHold {
+            Objects.requireNonNull(accountId, "accountId");
+            Objects.requireNonNull(currencyCode, "currencyCode");
+            Objects.requireNonNull(holdId, "holdId");
+        }
+    }
+
+    /**
+     * Release the remainder of a hold whose expiry stream time has passed; issued by ledger-service's
+     * expiry punctuator, never by a client.
+     *
+     * @param nowMs the stream time that passed the expiry, epoch ms
+     */
+    record ExpireHold(String accountId, String holdId, long nowMs) implements LedgerCommand {
+        public ExpireHold {
+            Objects.requireNonNull(accountId, "accountId");
+            Objects.requireNonNull(holdId, "holdId");
+        }
+    }
+
+    /**
+     * Refund (part of) a charge: available += amount, bounded by what of it is not refunded yet.
+     *
+     * @param chargeId the event id of the charge ({@code accountId:version})
+     */
+    record RefundCharge(String accountId, String currencyCode, String chargeId, long amountMinor)
+            implements LedgerCommand {
+        public RefundCharge {
+            Objects.requireNonNull(accountId, "accountId");
+            Objects.requireNonNull(currencyCode, "currencyCode");
+            Objects.requireNonNull(chargeId, "chargeId");
+        }
+    }
+
+    /**
+     * Move money to another account: the payer's side (available -= amount, overdraft limit applies)
+     * is decided here; the payee's credit travels on the transfer topic.
+     */
+    record Transfer(String accountId, String currencyCode, String payeeAccountId, long amountMinor)
+            implements LedgerCommand {
+        public Transfer {
+            Objects.requireNonNull(accountId, "accountId");
+            Objects.requireNonNull(currencyCode, "currencyCode");
+            Objects.requireNonNull(payeeAccountId, "payeeAccountId");
+        }
+    }
+
+    /**
+     * The payee's side of a transfer or a paying capture (internal): available += amount; refused
+     * for an unknown account or another currency, which returns the money to the payer.
+     *
+     * @param transferId the payer's event id that sent the money
+     */
+    record ReceiveTransfer(String accountId, String currencyCode, String transferId, String payerAccountId,
+            long amountMinor) implements LedgerCommand {
+        public ReceiveTransfer {
+            Objects.requireNonNull(accountId, "accountId");
+            Objects.requireNonNull(currencyCode, "currencyCode");
+            Objects.requireNonNull(transferId, "transferId");
+            Objects.requireNonNull(payerAccountId, "payerAccountId");
+        }
+    }
+
+    /**
+     * The compensation of a refused payee side (internal): the payer gets the amount back,
+     * available += amount, with no check but overflow.
+     *
+     * @param reason the payee's rejection code
+     */
+    record ReturnTransfer(String accountId, String currencyCode, String transferId, String payeeAccountId,
+            long amountMinor, String reason) implements LedgerCommand {
+        public ReturnTransfer {
+            Objects.requireNonNull(accountId, "accountId");
+            Objects.requireNonNull(currencyCode, "currencyCode");
+            Objects.requireNonNull(transferId, "transferId");
+            Objects.requireNonNull(payeeAccountId, "payeeAccountId");
             Objects.requireNonNull(reason, "reason");
         }
     }

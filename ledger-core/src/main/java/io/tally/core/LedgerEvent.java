@@ -11,7 +11,9 @@ import java.util.Objects;
  * it moves a balance does not compile (STYLE.md, sealed families on Java 17).
  */
 public sealed interface LedgerEvent permits LedgerEvent.AccountOpened, LedgerEvent.Credited, LedgerEvent.Charged,
-        LedgerEvent.Corrected {
+        LedgerEvent.Corrected, LedgerEvent.HoldPlaced, LedgerEvent.HoldCaptured, LedgerEvent.HoldReleased,
+        LedgerEvent.ChargeRefunded, LedgerEvent.TransferSent, LedgerEvent.TransferReceived,
+        LedgerEvent.TransferReturned {
 
     /** Identity, version and provenance of the event. */
     EventHeader header();
@@ -84,6 +86,119 @@ public sealed interface LedgerEvent permits LedgerEvent.AccountOpened, LedgerEve
             return field == BalanceField.AVAILABLE
                     ? new Balance(Math.addExact(before.availableMinor(), deltaMinor), before.lockedMinor())
                     : new Balance(before.availableMinor(), Math.addExact(before.lockedMinor(), deltaMinor));
+        }
+    }
+
+    /** Money was locked under a hold: available -= amount, locked += amount. */
+    record HoldPlaced(EventHeader header, String holdId, long amountMinor, Long expiresAtMs, Balance balanceAfter)
+            implements LedgerEvent {
+        public HoldPlaced {
+            Objects.requireNonNull(header, "header");
+            Objects.requireNonNull(holdId, "holdId");
+            Objects.requireNonNull(balanceAfter, "balanceAfter");
+        }
+
+        @Override
+        public Balance applyTo(Balance before) {
+            return new Balance(Math.subtractExact(before.availableMinor(), amountMinor),
+                    Math.addExact(before.lockedMinor(), amountMinor));
+        }
+    }
+
+    /**
+     * Part of a hold was captured: locked -= amount. With a payee, {@code transferId} (this event's
+     * id) names the payee's credit.
+     */
+    record HoldCaptured(EventHeader header, String holdId, long amountMinor, String payeeAccountId,
+            Balance balanceAfter) implements LedgerEvent {
+        public HoldCaptured {
+            Objects.requireNonNull(header, "header");
+            Objects.requireNonNull(holdId, "holdId");
+            Objects.requireNonNull(balanceAfter, "balanceAfter");
+        }
+
+        @Override
+        public Balance applyTo(Balance before) {
+            return new Balance(before.availableMinor(), Math.subtractExact(before.lockedMinor(), amountMinor));
+        }
+    }
+
+    /** Part of a hold was released back to available, by request or because it expired. */
+    record HoldReleased(EventHeader header, String holdId, long amountMinor, boolean expired, Balance balanceAfter)
+            implements LedgerEvent {
+        public HoldReleased {
+            Objects.requireNonNull(header, "header");
+            Objects.requireNonNull(holdId, "holdId");
+            Objects.requireNonNull(balanceAfter, "balanceAfter");
+        }
+
+        @Override
+        public Balance applyTo(Balance before) {
+            return new Balance(Math.addExact(before.availableMinor(), amountMinor),
+                    Math.subtractExact(before.lockedMinor(), amountMinor));
+        }
+    }
+
+    /** Part of a charge was refunded: available += amount. */
+    record ChargeRefunded(EventHeader header, String chargeId, long amountMinor, Balance balanceAfter)
+            implements LedgerEvent {
+        public ChargeRefunded {
+            Objects.requireNonNull(header, "header");
+            Objects.requireNonNull(chargeId, "chargeId");
+            Objects.requireNonNull(balanceAfter, "balanceAfter");
+        }
+
+        @Override
+        public Balance applyTo(Balance before) {
+            return new Balance(Math.addExact(before.availableMinor(), amountMinor), before.lockedMinor());
+        }
+    }
+
+    /** The payer sent money to another account: available -= amount. This event's id is the transfer id. */
+    record TransferSent(EventHeader header, String payeeAccountId, long amountMinor, Balance balanceAfter)
+            implements LedgerEvent {
+        public TransferSent {
+            Objects.requireNonNull(header, "header");
+            Objects.requireNonNull(payeeAccountId, "payeeAccountId");
+            Objects.requireNonNull(balanceAfter, "balanceAfter");
+        }
+
+        @Override
+        public Balance applyTo(Balance before) {
+            return new Balance(Math.subtractExact(before.availableMinor(), amountMinor), before.lockedMinor());
+        }
+    }
+
+    /** The payee received a transfer (or a paying capture): available += amount. */
+    record TransferReceived(EventHeader header, String transferId, String payerAccountId, long amountMinor,
+            Balance balanceAfter) implements LedgerEvent {
+        public TransferReceived {
+            Objects.requireNonNull(header, "header");
+            Objects.requireNonNull(transferId, "transferId");
+            Objects.requireNonNull(payerAccountId, "payerAccountId");
+            Objects.requireNonNull(balanceAfter, "balanceAfter");
+        }
+
+        @Override
+        public Balance applyTo(Balance before) {
+            return new Balance(Math.addExact(before.availableMinor(), amountMinor), before.lockedMinor());
+        }
+    }
+
+    /** The payee refused a transfer; the payer got the amount back: available += amount. */
+    record TransferReturned(EventHeader header, String transferId, String payeeAccountId, long amountMinor,
+            String reason, Balance balanceAfter) implements LedgerEvent {
+        public TransferReturned {
+            Objects.requireNonNull(header, "header");
+            Objects.requireNonNull(transferId, "transferId");
+            Objects.requireNonNull(payeeAccountId, "payeeAccountId");
+            Objects.requireNonNull(reason, "reason");
+            Objects.requireNonNull(balanceAfter, "balanceAfter");
+        }
+
+        @Override
+        public Balance applyTo(Balance before) {
+            return new Balance(Math.addExact(before.availableMinor(), amountMinor), before.lockedMinor());
         }
     }
 }

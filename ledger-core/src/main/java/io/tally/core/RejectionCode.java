@@ -22,5 +22,19 @@ public enum RejectionCode {
     /** The idempotency key was used before with a different request. */
     IDEMPOTENCY_KEY_REUSED,
     /** The request is malformed in a way no other code describes (blank ids, bad currency). */
-    INVALID_REQUEST
+    INVALID_REQUEST,
+    /** A capture, release or expiry names a hold the account does not have. */
+    HOLD_NOT_FOUND,
+    /** A capture or release names a hold with nothing remaining. */
+    HOLD_CLOSED,
+    /** A hold is placed under an id the account already used. */
+    HOLD_EXISTS,
+    /** A capture or release asks for more than the hold's remaining amount. */
+    AMOUNT_EXCEEDS_HOLD,
+    /** A refund names a charge the account does not have. */
+    CHARGE_NOT_FOUND,
+    /** A refund asks for more than what of the charge is not refunded yet. */
+    AMOUNT_EXCEEDS_REFUNDABLE,
+    /** A transfer or capture names the paying account as its payee. */
+    SAME_ACCOUNT
 }

@@ -105,7 +105,12 @@ class LedgerTest {
         // without a rule fails here rather than at run time.
         AccountState state = open(0);
         List<LedgerCommand> all = List.of(new OpenAccount("a", CZK, 0), new Credit("a", "CZK", 1), new Charge("a", "CZK", 1),
-                new LedgerCommand.Correct("a", "CZK", BalanceField.AVAILABLE, -1, "run-1", "drift"));
+                new LedgerCommand.Correct("a", "CZK", BalanceField.AVAILABLE, -1, "run-1", "drift"),
+                new LedgerCommand.PlaceHold("a", "CZK", "h", 1, null), new LedgerCommand.CaptureHold("a", "CZK", "h", 1, null),
+                new LedgerCommand.ReleaseHold("a", "CZK", "h", null), new LedgerCommand.ExpireHold("a", "h", 0),
+                new LedgerCommand.RefundCharge("a", "CZK", "a:2", 1), new LedgerCommand.Transfer("a", "CZK", "b", 1),
+                new LedgerCommand.ReceiveTransfer("a", "CZK", "b:2", "b", 1),
+                new LedgerCommand.ReturnTransfer("a", "CZK", "a:2", "b", 1, "ACCOUNT_NOT_FOUND"));
         assertThat(LedgerCommand.class.getPermittedSubclasses()).hasSize(all.size());
         for (LedgerCommand c : all) {
             assertThat(Ledger.decide(state, c, CTX)).isNotNull();
