@@ -21,11 +21,14 @@ import org.apache.kafka.common.serialization.Serdes;
  * @param requestsDlq {@code ledger.requests.dlq}: undecodable or invalid requests, reason in headers
  * @param balances {@code ledger.balances}: projected balances, keyed by account id, compacted
  * @param corrections {@code ledger.corrections}: corrections, keyed by account id, kept forever
+ * @param transfers {@code ledger.transfers}: ledger-service's internal topic for the payee's side of
+ *     money that crosses accounts (and the payer's compensation), keyed by account id, time-limited;
+ *     co-partitioned with {@code requests}
  * @param partitions partitions of the keyed-by-account topics
  */
 public record LedgerTopics(
         String requests, String events, String results, String requestsDlq, String balances, String corrections,
-        int partitions) {
+        String transfers, int partitions) {
 
     /** Seven days, for the time-limited topics. */
     public static final long SEVEN_DAYS_MS = 7L * 24 * 60 * 60 * 1000;
@@ -38,7 +41,8 @@ public record LedgerTopics(
     /** The default names behind {@code prefix} (tests use a unique prefix each). */
     public static LedgerTopics withPrefix(String prefix, int partitions) {
         return new LedgerTopics(prefix + "ledger.requests", prefix + "ledger.events", prefix + "ledger.results",
-                prefix + "ledger.requests.dlq", prefix + "ledger.balances", prefix + "ledger.corrections", partitions);
+                prefix + "ledger.requests.dlq", prefix + "ledger.balances", prefix + "ledger.corrections",
+                prefix + "ledger.transfers", partitions);
     }
 
     /** What to create: cleanup policy and retention per DESIGN.md's topic table. */
@@ -52,7 +56,8 @@ public record LedgerTopics(
                 new TopicSpec(results, partitions, timeLimited),
                 new TopicSpec(requestsDlq, partitions, timeLimited),
                 new TopicSpec(balances, partitions, compacted),
-                new TopicSpec(corrections, partitions, forever));
+                new TopicSpec(corrections, partitions, forever),
+                new TopicSpec(transfers, partitions, timeLimited));
     }
 
 

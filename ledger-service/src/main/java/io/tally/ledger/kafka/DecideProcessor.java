@@ -8,6 +8,7 @@ import io.tally.avro.internal.AccountSnapshot;
 import io.tally.avro.internal.IdempotencyRecord;
 import io.tally.core.AccountState;
 import io.tally.core.Decision;
+import io.tally.core.LedgerCommand;
 import io.tally.core.Ledger;
 import io.tally.core.LedgerEvent;
 import io.tally.core.RejectionCode;
@@ -19,13 +20,19 @@ import io.tally.schemas.codec.ResultCodec;
 import io.tally.schemas.codec.StateCodec;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +54,8 @@ import org.slf4j.LoggerFactory;
  */
 final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     private static final Logger log = LoggerFactory.getLogger(DecideProcessor.class);
+    /** How often stream time is checked against hold expiries. */
+    static final Duration EXPIRY_INTERVAL = Duration.ofSeconds(1);
 
     private final LedgerTopics topics;
     private final MeterRegistry metrics;
@@ -54,6 +63,7 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<String, AccountSnapshot> accounts;
     private KeyValueStore<String, IdempotencyRecord> idempotency;
+    private KeyValueStore<String, String> expiries;
 
     DecideProcessor(LedgerTopics topics, MeterRegistry metrics) {
         this.topics = topics;
@@ -67,6 +77,8 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
         this.context = context;
         this.accounts = context.getStateStore(DecideTopology.ACCOUNT_STORE);
         this.idempotency = context.getStateStore(DecideTopology.IDEMPOTENCY_STORE);
+        this.expiries = context.getStateStore(DecideTopology.EXPIRY_STORE);
+        context.schedule(EXPIRY_INTERVAL, PunctuationType.STREAM_TIME, this::expireHolds);
     }
 
     @Override
@@ -125,24 +137,85 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
                 new RequestContext(request.getRequestId(), request.getIdempotencyKey(), nowMs));
         LedgerResult result;
         if (decision instanceof Decision.Accepted accepted) {
-            for (LedgerEvent event : accepted.events()) {
-                state = Ledger.evolve(state, event);
-                byte[] value = LedgerTopics.EVENT_SERDE.serializer().serialize(topics.events(),
-                        EventCodec.toAvro(event, state.currency(), request.getReference()));
-                context.forward(new Record<>(utf8(state.accountId()), value, record.timestamp(), new RecordHeaders()),
-                        DecideTopology.EVENTS_SINK);
-            }
-            accounts.put(state.accountId(), StateCodec.toSnapshot(state));
+            append(state, accepted.events(), request.getReference(), record.timestamp());
             result = ResultCodec.accepted(request, accepted.events(), nowMs);
             count("accepted", null);
         } else {
             Decision.Rejected rejected = (Decision.Rejected) decision;
             result = ResultCodec.rejected(request, rejected.code(), rejected.message(), nowMs);
             count("rejected", rejected.code().name());
+            if (valid.command() instanceof LedgerCommand.ReceiveTransfer refused) {
+                // The payee refused: the payer gets the money back, in this same transaction.
+                sendTransfer(RequestCodec.returnTransfer(refused.transferId(), refused.payerAccountId(),
+                        refused.currencyCode(), refused.accountId(), refused.amountMinor(), rejected.code().name(), nowMs),
+                        record.timestamp());
+            } else if (valid.command() instanceof LedgerCommand.ReturnTransfer lost) {
+                // Cannot happen while the payer exists and its balance does not overflow; if it does, say so loudly.
+                log.error("the return of transfer {} to {} was refused ({}): {} minor units need an operator",
+                        lost.transferId(), lost.accountId(), rejected.code(), lost.amountMinor());
+                count("transfer-return-refused", rejected.code().name());
+            }
         }
         idempotency.put(idempotencyStoreKey, IdempotencyRecord.newBuilder()
                 .setRequestHash(ByteBuffer.wrap(hash)).setOutcome(result).build());
         publish(record, result);
+    }
+
+    /**
+     * Appends accepted events, updates the account's state, indexes hold expiries, and sends the
+     * payee's side of any money that leaves to another account (DESIGN.md, Idempotency and ordering).
+     */
+    private void append(AccountState state, List<LedgerEvent> events, String reference, long timestampMs) {
+        for (LedgerEvent event : events) {
+            state = Ledger.evolve(state, event);
+            byte[] value = LedgerTopics.EVENT_SERDE.serializer().serialize(topics.events(),
+                    EventCodec.toAvro(event, state.currency(), reference));
+            context.forward(new Record<>(utf8(state.accountId()), value, timestampMs, new RecordHeaders()),
+                    DecideTopology.EVENTS_SINK);
+            String transferId = event.header().eventId();
+            long nowMs = event.header().acceptedAtMs();
+            if (event instanceof LedgerEvent.HoldPlaced placed && placed.expiresAtMs() != null) {
+                expiries.put(HoldExpiries.key(placed.expiresAtMs(), state.accountId(), placed.holdId()),
+                        HoldExpiries.value(state.accountId(), placed.holdId()));
+            } else if (event instanceof LedgerEvent.TransferSent sent) {
+                sendTransfer(RequestCodec.receiveTransfer(transferId, sent.payeeAccountId(), state.currency().code(),
+                        state.accountId(), sent.amountMinor(), nowMs), timestampMs);
+            } else if (event instanceof LedgerEvent.HoldCaptured captured && captured.payeeAccountId() != null) {
+                sendTransfer(RequestCodec.receiveTransfer(transferId, captured.payeeAccountId(), state.currency().code(),
+                        state.accountId(), captured.amountMinor(), nowMs), timestampMs);
+            }
+        }
+        accounts.put(state.accountId(), StateCodec.toSnapshot(state));
+    }
+
+    /** Sends an internal request to the other account's partition through the transfer topic. */
+    private void sendTransfer(LedgerRequest request, long timestampMs) {
+        byte[] value = LedgerTopics.REQUEST_SERDE.serializer().serialize(topics.transfers(), request);
+        context.forward(new Record<>(utf8(request.getAccountId()), value, timestampMs, new RecordHeaders()),
+                DecideTopology.TRANSFERS_SINK);
+    }
+
+    /**
+     * Releases the remainder of every hold whose expiry stream time has passed (a punctuator: time
+     * comes from the records, never from the wall clock, so a replay expires the same holds).
+     */
+    private void expireHolds(long streamTimeMs) {
+        List<KeyValue<String, String>> due = new ArrayList<>();
+        try (KeyValueIterator<String, String> it = expiries.range(HoldExpiries.from(), HoldExpiries.until(streamTimeMs))) {
+            it.forEachRemaining(due::add);
+        }
+        for (KeyValue<String, String> entry : due) {
+            expiries.delete(entry.key);
+            String[] accountAndHold = HoldExpiries.parseValue(entry.value);
+            AccountState state = StateCodec.fromSnapshot(accounts.get(accountAndHold[0]));
+            String id = "expire:" + accountAndHold[1];
+            Decision decision = Ledger.decide(state, new LedgerCommand.ExpireHold(accountAndHold[0], accountAndHold[1],
+                    streamTimeMs), new RequestContext(id, id, context.currentSystemTimeMs()));
+            if (decision instanceof Decision.Accepted accepted) {
+                append(state, accepted.events(), null, streamTimeMs);
+                count("hold-expired", null);
+            } // else the hold was captured or released in full before it expired: nothing to do
+        }
     }
 
     private void publish(Record<byte[], byte[]> cause, LedgerResult result) {

@@ -13,9 +13,10 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * The write side's topology: {@code ledger.requests} → decide → {@code ledger.events},
- * {@code ledger.results}, {@code ledger.requests.dlq}, with two state stores (both changelogged, so
+ * {@code ledger.results}, {@code ledger.requests.dlq} (and {@code ledger.transfers} → decide for the
+ * payee's side of money between accounts), with three state stores (both changelogged, so
  * they survive restarts and rebalances): {@value #ACCOUNT_STORE} (account id → state) and
- * {@value #IDEMPOTENCY_STORE} (account + idempotency key → request hash and outcome; kept forever).
+ * {@value #IDEMPOTENCY_STORE} (account + idempotency key → request hash and outcome; kept forever) and {@value #EXPIRY_STORE} (holds due to expire).
  *
  * <p>Built by one pure function from names, as in Kafka's own streams examples.
  */
@@ -24,7 +25,11 @@ public final class DecideTopology {
     public static final String ACCOUNT_STORE = "accounts";
     /** Account and idempotency key → {@link IdempotencyRecord}. */
     public static final String IDEMPOTENCY_STORE = "idempotency";
+    /** Expiry time, account and hold → account and hold: the holds to release when stream time passes. */
+    public static final String EXPIRY_STORE = "hold-expiries";
     static final String SOURCE = "requests-source";
+    static final String TRANSFERS_SOURCE = "transfers-source";
+    static final String TRANSFERS_SINK = "transfers-sink";
     static final String DECIDE = "decide";
     static final String EVENTS_SINK = "events-sink";
     static final String RESULTS_SINK = "results-sink";
@@ -42,11 +47,17 @@ public final class DecideTopology {
         Topology topology = new Topology();
         // Bytes in: a record that cannot be decoded must reach the DLQ as it came, not stop the partition.
         topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.requests());
-        topology.addProcessor(DECIDE, () -> new DecideProcessor(topics, metrics), SOURCE);
+        // The payee's side of a transfer arrives on the internal transfer topic, co-partitioned with
+        // the requests, into the same processor and stores: one writer per account, whatever the source.
+        topology.addSource(TRANSFERS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.transfers());
+        topology.addProcessor(DECIDE, () -> new DecideProcessor(topics, metrics), SOURCE, TRANSFERS_SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ACCOUNT_STORE),
                 Serdes.String(), SingleObjectSerde.of(AccountSnapshot.class)), DECIDE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(IDEMPOTENCY_STORE),
                 Serdes.String(), SingleObjectSerde.of(IdempotencyRecord.class)), DECIDE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(EXPIRY_STORE),
+                Serdes.String(), Serdes.String()), DECIDE);
+        topology.addSink(TRANSFERS_SINK, topics.transfers(), new ByteArraySerializer(), new ByteArraySerializer(), DECIDE);
         topology.addSink(EVENTS_SINK, topics.events(), new ByteArraySerializer(), new ByteArraySerializer(), DECIDE);
         topology.addSink(RESULTS_SINK, topics.results(), new ByteArraySerializer(), new ByteArraySerializer(), DECIDE);
         topology.addSink(DLQ_SINK, topics.requestsDlq(), new ByteArraySerializer(), new ByteArraySerializer(), DECIDE);

@@ -66,7 +66,12 @@ class DecideTopologyTest {
     }
 
     private LedgerResult send(LedgerRequest request) {
-        requests.pipeInput(request.getAccountId(), request);
+        return send(request, System.currentTimeMillis());
+    }
+
+    /** Sends at record time {@code timestampMs}: stream time, which hold expiry follows. */
+    private LedgerResult send(LedgerRequest request, long timestampMs) {
+        requests.pipeInput(request.getAccountId(), request, timestampMs);
         List<LedgerResult> out = results.readValuesToList();
         assertThat(out).hasSize(1);
         assertThat(out.get(0).getRequestId()).isEqualTo(request.getRequestId());
@@ -198,5 +203,90 @@ class DecideTopologyTest {
         assertThat(event.getRunId()).isEqualTo("run-7");
         assertThat(event.getDeltaMinor()).isEqualTo(-10L);
         assertThat(event.getBalanceField()).isEqualTo("AVAILABLE");
+    }
+
+    private List<LedgerEvent> eventsOf(String account) {
+        return events.readRecordsToList().stream().filter(r -> r.key().equals(account)).map(TestRecord::value).toList();
+    }
+
+    @Test
+    void aCaptureWithAPayeeCreditsThePayeeOnceThroughTheTransferTopic() {
+        send(open("buyer", 0));
+        send(open("merchant", 0));
+        send(credit("buyer", "k1", 10_000));
+        send(RequestCodec.placeHold("r" + ++seq, "h-1", "buyer", "CZK", "order-1", 6_000, null, 0));
+        events.readValuesToList();
+        requests.pipeInput("buyer", RequestCodec.captureHold("r" + ++seq, "c-1", "buyer", "CZK", "order-1", 4_000, "merchant", 0));
+        List<LedgerResult> outcomes = results.readValuesToList();
+        assertThat(outcomes).extracting(LedgerResult::getStatus).containsOnly(ResultStatus.ACCEPTED);
+        List<TestRecord<String, LedgerEvent>> appended = events.readRecordsToList();
+        assertThat(appended).extracting(r -> r.value().getType())
+                .containsExactly(EventType.HOLD_CAPTURED, EventType.TRANSFER_RECEIVED);
+        LedgerEvent received = appended.get(1).value();
+        assertThat(received.getAccountId()).isEqualTo("merchant");
+        assertThat(received.getTransferId()).isEqualTo(appended.get(0).value().getEventId());
+        assertThat(received.getAvailableAfterMinor()).isEqualTo(4_000L);
+        assertThat(appended.get(0).value().getLockedAfterMinor()).isEqualTo(2_000L);
+    }
+
+    @Test
+    void aTransferToAnAccountThatCannotTakeItComesBackToThePayer() {
+        send(open("a", 0));
+        send(credit("a", "k1", 5_000));
+        requests.pipeInput("a", RequestCodec.transfer("r" + ++seq, "t-1", "a", "CZK", "ghost", 2_000, 0));
+        List<LedgerResult> outcomes = results.readValuesToList();
+        assertThat(outcomes).extracting(LedgerResult::getRejectionCode).contains("ACCOUNT_NOT_FOUND");
+        List<LedgerEvent> appended = events.readValuesToList();
+        assertThat(appended).extracting(LedgerEvent::getType)
+                .containsExactly(EventType.ACCOUNT_OPENED, EventType.CREDITED, EventType.TRANSFER_SENT, EventType.TRANSFER_RETURNED);
+        LedgerEvent returned = appended.get(3);
+        assertThat(returned.getReason()).isEqualTo("ACCOUNT_NOT_FOUND");
+        assertThat(returned.getAvailableAfterMinor()).isEqualTo(5_000L);
+    }
+
+    @Test
+    void aHoldExpiresWhenStreamTimePassesItsExpiry() {
+        send(open("a", 0), 1_000L);
+        send(credit("a", "k1", 1_000), 2_000L);
+        requests.pipeInput("a", RequestCodec.placeHold("r" + ++seq, "h", "a", "CZK", "h1", 700, 60_000L, 0), 10_000L);
+        results.readValuesToList();
+        events.readValuesToList();
+        // Stream time moves with the records, not the wall clock.
+        requests.pipeInput("a", credit("a", "k2", 1), 59_999L);
+        assertThat(events.readValuesToList()).extracting(LedgerEvent::getType).containsExactly(EventType.CREDITED);
+        requests.pipeInput("a", credit("a", "k3", 1), 61_500L);
+        List<LedgerEvent> later = events.readValuesToList();
+        assertThat(later).extracting(LedgerEvent::getType).contains(EventType.HOLD_EXPIRED);
+        LedgerEvent expired = later.stream().filter(e -> e.getType() == EventType.HOLD_EXPIRED).findFirst().orElseThrow();
+        assertThat(expired.getAmountMinor()).isEqualTo(700L);
+        assertThat(expired.getLockedAfterMinor()).isZero();
+    }
+
+    @Test
+    void holdAndRefundRejectionsCarryTheirCodes() {
+        send(open("a", 0));
+        send(credit("a", "k1", 1_000));
+        assertThat(send(RequestCodec.placeHold("r" + ++seq, "h1", "a", "CZK", "h", 600, null, 0)).getStatus())
+                .isEqualTo(ResultStatus.ACCEPTED);
+        assertThat(send(RequestCodec.placeHold("r" + ++seq, "h2", "a", "CZK", "h", 1, null, 0)).getRejectionCode())
+                .isEqualTo("HOLD_EXISTS");
+        assertThat(send(RequestCodec.captureHold("r" + ++seq, "c1", "a", "CZK", "nope", 1, null, 0)).getRejectionCode())
+                .isEqualTo("HOLD_NOT_FOUND");
+        assertThat(send(RequestCodec.captureHold("r" + ++seq, "c2", "a", "CZK", "h", 601, null, 0)).getRejectionCode())
+                .isEqualTo("AMOUNT_EXCEEDS_HOLD");
+        assertThat(send(RequestCodec.releaseHold("r" + ++seq, "rel", "a", "CZK", "h", null, 0)).getStatus())
+                .isEqualTo(ResultStatus.ACCEPTED);
+        assertThat(send(RequestCodec.releaseHold("r" + ++seq, "rel2", "a", "CZK", "h", null, 0)).getRejectionCode())
+                .isEqualTo("HOLD_CLOSED");
+        LedgerResult charged = send(charge("a", "ch", 300));
+        String chargeId = charged.getEventIds().get(0);
+        assertThat(send(RequestCodec.refundCharge("r" + ++seq, "rf1", "a", "CZK", chargeId, 301, 0)).getRejectionCode())
+                .isEqualTo("AMOUNT_EXCEEDS_REFUNDABLE");
+        assertThat(send(RequestCodec.refundCharge("r" + ++seq, "rf2", "a", "CZK", "a:999", 1, 0)).getRejectionCode())
+                .isEqualTo("CHARGE_NOT_FOUND");
+        assertThat(send(RequestCodec.refundCharge("r" + ++seq, "rf3", "a", "CZK", chargeId, 300, 0)).getAvailableAfterMinor())
+                .isEqualTo(1_000L);
+        assertThat(send(RequestCodec.transfer("r" + ++seq, "t1", "a", "CZK", "a", 1, 0)).getRejectionCode())
+                .isEqualTo("SAME_ACCOUNT");
     }
 }

@@ -83,6 +83,61 @@ public final class RequestCodec {
                         ? new LedgerCommand.Credit(request.getAccountId(), request.getCurrency(), amount)
                         : new LedgerCommand.Charge(request.getAccountId(), request.getCurrency(), amount));
             }
+            case PLACE_HOLD:
+            case CAPTURE_HOLD:
+            case RELEASE_HOLD: {
+                if (isBlank(request.getHoldId())) {
+                    return new Invalid("holdId", type + " needs a hold id");
+                }
+                if (request.getExpiresAtMs() != null && request.getExpiresAtMs() < 0) {
+                    return new Invalid("expiresAtMs", "must be an epoch millisecond time, was " + request.getExpiresAtMs());
+                }
+                if (type != RequestType.RELEASE_HOLD && request.getAmountMinor() == null) {
+                    return new Invalid("amountMinor", type + " needs an amount in minor units");
+                }
+                String account = request.getAccountId();
+                String currency = request.getCurrency();
+                return new Valid(switch (type) {
+                    case PLACE_HOLD -> new LedgerCommand.PlaceHold(account, currency, request.getHoldId(),
+                            request.getAmountMinor(), request.getExpiresAtMs());
+                    case CAPTURE_HOLD -> new LedgerCommand.CaptureHold(account, currency, request.getHoldId(),
+                            request.getAmountMinor(), request.getPayeeAccountId());
+                    default -> new LedgerCommand.ReleaseHold(account, currency, request.getHoldId(), request.getAmountMinor());
+                });
+            }
+            case REFUND_CHARGE: {
+                if (isBlank(request.getChargeId())) {
+                    return new Invalid("chargeId", "REFUND_CHARGE needs the charge's event id");
+                }
+                if (request.getAmountMinor() == null) {
+                    return new Invalid("amountMinor", "REFUND_CHARGE needs an amount in minor units");
+                }
+                return new Valid(new LedgerCommand.RefundCharge(request.getAccountId(), request.getCurrency(),
+                        request.getChargeId(), request.getAmountMinor()));
+            }
+            case TRANSFER: {
+                if (isBlank(request.getPayeeAccountId())) {
+                    return new Invalid("payeeAccountId", "TRANSFER needs a payee account");
+                }
+                if (request.getAmountMinor() == null) {
+                    return new Invalid("amountMinor", "TRANSFER needs an amount in minor units");
+                }
+                return new Valid(new LedgerCommand.Transfer(request.getAccountId(), request.getCurrency(),
+                        request.getPayeeAccountId(), request.getAmountMinor()));
+            }
+            case RECEIVE_TRANSFER:
+            case RETURN_TRANSFER: {
+                if (isBlank(request.getTransferId()) || isBlank(request.getCounterpartyAccountId())
+                        || request.getAmountMinor() == null) {
+                    return new Invalid("transferId", type + " needs transferId, counterpartyAccountId and amountMinor");
+                }
+                return new Valid(type == RequestType.RECEIVE_TRANSFER
+                        ? new LedgerCommand.ReceiveTransfer(request.getAccountId(), request.getCurrency(),
+                                request.getTransferId(), request.getCounterpartyAccountId(), request.getAmountMinor())
+                        : new LedgerCommand.ReturnTransfer(request.getAccountId(), request.getCurrency(),
+                                request.getTransferId(), request.getCounterpartyAccountId(), request.getAmountMinor(),
+                                request.getReason() == null ? "" : request.getReason()));
+            }
             case CORRECT: {
                 Long delta = request.getDeltaMinor();
                 if (delta == null) {
@@ -153,6 +208,60 @@ public final class RequestCodec {
             BalanceField field, long deltaMinor, String runId, String reason, long requestedAtMs) {
         return base(requestId, idempotencyKey, accountId, RequestType.CORRECT, currency, requestedAtMs)
                 .setBalanceField(field.name()).setDeltaMinor(deltaMinor).setRunId(runId).setReason(reason).build();
+    }
+
+    /** A request to place hold {@code holdId} of {@code amountMinor}, expiring at {@code expiresAtMs} (or never: null). */
+    public static LedgerRequest placeHold(String requestId, String idempotencyKey, String accountId, String currency,
+            String holdId, long amountMinor, Long expiresAtMs, long requestedAtMs) {
+        return base(requestId, idempotencyKey, accountId, RequestType.PLACE_HOLD, currency, requestedAtMs)
+                .setHoldId(holdId).setAmountMinor(amountMinor).setExpiresAtMs(expiresAtMs).build();
+    }
+
+    /** A request to capture {@code amountMinor} from hold {@code holdId}, paying {@code payeeAccountId} (or nobody: null). */
+    public static LedgerRequest captureHold(String requestId, String idempotencyKey, String accountId, String currency,
+            String holdId, long amountMinor, String payeeAccountId, long requestedAtMs) {
+        return base(requestId, idempotencyKey, accountId, RequestType.CAPTURE_HOLD, currency, requestedAtMs)
+                .setHoldId(holdId).setAmountMinor(amountMinor).setPayeeAccountId(payeeAccountId).build();
+    }
+
+    /** A request to release {@code amountMinor} (null: everything remaining) of hold {@code holdId}. */
+    public static LedgerRequest releaseHold(String requestId, String idempotencyKey, String accountId, String currency,
+            String holdId, Long amountMinor, long requestedAtMs) {
+        return base(requestId, idempotencyKey, accountId, RequestType.RELEASE_HOLD, currency, requestedAtMs)
+                .setHoldId(holdId).setAmountMinor(amountMinor).build();
+    }
+
+    /** A request to refund {@code amountMinor} of charge {@code chargeId} (its event id). */
+    public static LedgerRequest refundCharge(String requestId, String idempotencyKey, String accountId, String currency,
+            String chargeId, long amountMinor, long requestedAtMs) {
+        return base(requestId, idempotencyKey, accountId, RequestType.REFUND_CHARGE, currency, requestedAtMs)
+                .setChargeId(chargeId).setAmountMinor(amountMinor).build();
+    }
+
+    /** A request to move {@code amountMinor} from {@code accountId} to {@code payeeAccountId}. */
+    public static LedgerRequest transfer(String requestId, String idempotencyKey, String accountId, String currency,
+            String payeeAccountId, long amountMinor, long requestedAtMs) {
+        return base(requestId, idempotencyKey, accountId, RequestType.TRANSFER, currency, requestedAtMs)
+                .setPayeeAccountId(payeeAccountId).setAmountMinor(amountMinor).build();
+    }
+
+    /**
+     * The payee's side of transfer {@code transferId} (internal, on the transfer topic); its request
+     * and idempotency key derive from the transfer id, so a redelivery is recognised.
+     */
+    public static LedgerRequest receiveTransfer(String transferId, String payeeAccountId, String currency,
+            String payerAccountId, long amountMinor, long requestedAtMs) {
+        return base(transferId + "/receive", "receive:" + transferId, payeeAccountId, RequestType.RECEIVE_TRANSFER,
+                currency, requestedAtMs).setTransferId(transferId).setCounterpartyAccountId(payerAccountId)
+                .setAmountMinor(amountMinor).build();
+    }
+
+    /** The payer's compensation when the payee refused transfer {@code transferId} (internal). */
+    public static LedgerRequest returnTransfer(String transferId, String payerAccountId, String currency,
+            String payeeAccountId, long amountMinor, String reason, long requestedAtMs) {
+        return base(transferId + "/return", "return:" + transferId, payerAccountId, RequestType.RETURN_TRANSFER,
+                currency, requestedAtMs).setTransferId(transferId).setCounterpartyAccountId(payeeAccountId)
+                .setAmountMinor(amountMinor).setReason(reason).build();
     }
 
     /** The field named by {@code text}, or {@code null} if it names none. */

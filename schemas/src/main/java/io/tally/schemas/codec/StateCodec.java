@@ -2,6 +2,10 @@ package io.tally.schemas.codec;
 
 import io.tally.avro.AccountBalance;
 import io.tally.avro.internal.AccountSnapshot;
+import io.tally.avro.internal.HoldSnapshot;
+import io.tally.core.Hold;
+import java.util.HashMap;
+import java.util.Map;
 import io.tally.core.AccountState;
 import io.tally.core.Balance;
 import io.tally.core.Currency;
@@ -21,7 +25,15 @@ public final class StateCodec {
         return AccountSnapshot.newBuilder().setAccountId(s.accountId()).setCurrency(s.currency().code())
                 .setScale(s.currency().scale()).setOverdraftLimitMinor(s.overdraftLimitMinor())
                 .setAvailableMinor(s.balance().availableMinor()).setLockedMinor(s.balance().lockedMinor())
-                .setVersion(s.version()).build();
+                .setVersion(s.version())
+                .setHolds(s.holds().values().stream()
+                        .sorted(java.util.Comparator.comparing(Hold::holdId))
+                        .map(h -> HoldSnapshot.newBuilder().setHoldId(h.holdId()).setAmountMinor(h.amountMinor())
+                                .setCapturedMinor(h.capturedMinor()).setReleasedMinor(h.releasedMinor())
+                                .setExpiresAtMs(h.expiresAtMs()).build())
+                        .toList())
+                .setRefundableByCharge(new java.util.TreeMap<>(s.refundableByCharge()))
+                .build();
     }
 
     /** The write-side account state of a state-store record; {@code null} for {@code null}. */
@@ -29,8 +41,14 @@ public final class StateCodec {
         if (s == null) {
             return null;
         }
+        Map<String, Hold> holds = new HashMap<>();
+        for (HoldSnapshot h : s.getHolds()) {
+            holds.put(h.getHoldId(), new Hold(h.getHoldId(), h.getAmountMinor(), h.getCapturedMinor(),
+                    h.getReleasedMinor(), h.getExpiresAtMs()));
+        }
         return new AccountState(s.getAccountId(), new Currency(s.getCurrency(), s.getScale()),
-                s.getOverdraftLimitMinor(), new Balance(s.getAvailableMinor(), s.getLockedMinor()), s.getVersion());
+                s.getOverdraftLimitMinor(), new Balance(s.getAvailableMinor(), s.getLockedMinor()), s.getVersion(),
+                holds, s.getRefundableByCharge());
     }
 
     /** The {@code ledger.balances} record of a projected balance. */
