@@ -1,6 +1,7 @@
 package io.tally.ledger.kafka;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
@@ -22,6 +23,7 @@ public final class LedgerServiceApp implements AutoCloseable {
 
     private final KafkaStreams streams;
     private final CountDownLatch running = new CountDownLatch(1);
+    private final KafkaStreamsMetrics streamsMetrics;
 
     /** Builds (does not start) the application. */
     public LedgerServiceApp(LedgerServiceConfig config, MeterRegistry metrics) {
@@ -32,6 +34,9 @@ public final class LedgerServiceApp implements AutoCloseable {
             }
             log.info("ledger-service {} -> {}", before, now);
         });
+        // Streams' client metrics (consumer lag among them) on the same registry as tally's own.
+        this.streamsMetrics = new KafkaStreamsMetrics(streams);
+        streamsMetrics.bindTo(metrics);
     }
 
     /** The Streams properties: the passed-through client properties plus tally's required settings. */
@@ -81,5 +86,6 @@ public final class LedgerServiceApp implements AutoCloseable {
                 .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP))) {
             log.warn("ledger-service did not stop within 30 s");
         }
+        streamsMetrics.close();
     }
 }

@@ -1,0 +1,313 @@
+package io.tally.ledger.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tally.avro.LedgerRequest;
+import io.tally.avro.LedgerResult;
+import io.tally.avro.ResultStatus;
+import io.tally.core.RejectionCode;
+import io.tally.ledger.kafka.RequestPublisher;
+import io.tally.schemas.codec.RequestCodec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * ledger-service's HTTP API (JSON, Javalin): each write publishes a request to
+ * {@code ledger.requests} (acknowledged by Kafka before anything else happens, so a caller that
+ * goes away loses nothing) and waits up to a timeout for its outcome on {@code ledger.results}.
+ *
+ * <p>Status codes, in one place ({@link #respond}): 201 accepted (200 when the idempotency key was
+ * seen before and the stored outcome is returned), 422 rejected with its code, 409 for an
+ * idempotency key reused with a different request, 400 with field errors for malformed input, 202
+ * with a status URL when the outcome is not back in time, 401 without a valid bearer token, 403
+ * without the endpoint's scope. Amounts are integer minor units.
+ *
+ * <p>Thread-safe: Javalin serves requests concurrently; every collaborator is thread-safe.
+ */
+public final class LedgerHttpApi implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LedgerHttpApi.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The header every POST must carry. */
+    public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
+    private final Javalin app;
+    private final RequestPublisher publisher;
+    private final PendingOutcomes outcomes;
+    private final Tokens tokens;
+    private final Duration timeout;
+    private final Clock clock;
+    private final MeterRegistry metrics;
+
+    /**
+     * @param publisher publishes requests
+     * @param outcomes completes waiting requests from {@code ledger.results}
+     * @param tokens the accepted bearer tokens
+     * @param timeout how long a write waits for its outcome before answering 202
+     * @param ready whether the ledger is ready (Kafka Streams RUNNING), for {@code /health}
+     * @param metrics the registry whose Prometheus text {@code /metrics} serves (if it is one)
+     */
+    public LedgerHttpApi(RequestPublisher publisher, PendingOutcomes outcomes, Tokens tokens, Duration timeout,
+            BooleanSupplier ready, MeterRegistry metrics, Clock clock) {
+        this.publisher = publisher;
+        this.outcomes = outcomes;
+        this.tokens = tokens;
+        this.timeout = timeout;
+        this.clock = clock;
+        this.metrics = metrics;
+        this.app = Javalin.create(config -> {
+            config.showJavalinBanner = false;
+            config.http.maxRequestSize = 64 * 1024L;
+        });
+        app.post("/v1/accounts", secured(Tokens.Scope.WRITE, ctx -> write(ctx, (b, id, key, now) ->
+                RequestBodies.openAccount(b, id, key, now))));
+        app.post("/v1/accounts/{accountId}/credits", secured(Tokens.Scope.WRITE, ctx -> write(ctx, (b, id, key, now) -> {
+            Long amount = b.minor("amountMinor", true);
+            String currency = b.currency();
+            return b.errors().isEmpty() ? RequestCodec.credit(id, key, ctx.pathParam("accountId"), currency, amount, now,
+                    b.text("reference", false)) : null;
+        })));
+        app.post("/v1/accounts/{accountId}/charges", secured(Tokens.Scope.WRITE, ctx -> write(ctx, (b, id, key, now) -> {
+            Long amount = b.minor("amountMinor", true);
+            String currency = b.currency();
+            return b.errors().isEmpty() ? RequestCodec.charge(id, key, ctx.pathParam("accountId"), currency, amount, now,
+                    b.text("reference", false)) : null;
+        })));
+        app.post("/v1/accounts/{accountId}/holds", secured(Tokens.Scope.WRITE, ctx -> write(ctx, (b, id, key, now) -> {
+            String holdId = b.text("holdId", true);
+            Long amount = b.minor("amountMinor", true);
+            String currency = b.currency();
+            Long expiresAtMs = b.instantMs("expiresAt");
+            return b.errors().isEmpty() ? RequestCodec.placeHold(id, key, ctx.pathParam("accountId"), currency, holdId,
+                    amount, expiresAtMs, now) : null;
+        })));
+        app.post("/v1/holds/{holdId}/captures", secured(Tokens.Scope.WRITE, ctx -> write(ctx, (b, id, key, now) -> {
+            String account = b.text("accountId", true);
+            Long amount = b.minor("amountMinor", true);
+            String currency = b.currency();
+            String payee = b.text("payeeAccountId", false);
+            return b.errors().isEmpty() ? RequestCodec.captureHold(id, key, account, currency, ctx.pathParam("holdId"),
+                    amount, payee, now) : null;
+        })));
+        app.post("/v1/holds/{holdId}/releases", secured(Tokens.Scope.WRITE, ctx -> write(ctx, (b, id, key, now) -> {
+            String account = b.text("accountId", true);
+            Long amount = b.minor("amountMinor", false);
+            String currency = b.currency();
+            return b.errors().isEmpty() ? RequestCodec.releaseHold(id, key, account, currency, ctx.pathParam("holdId"),
+                    amount, now) : null;
+        })));
+        app.post("/v1/charges/{chargeId}/refunds", secured(Tokens.Scope.WRITE, ctx -> write(ctx, (b, id, key, now) -> {
+            String chargeId = ctx.pathParam("chargeId");
+            int colon = chargeId.lastIndexOf(':');
+            if (colon <= 0) {
+                b.errors().add(new RequestBodies.FieldError("chargeId", "must be a charge's event id, <accountId>:<version>"));
+            }
+            Long amount = b.minor("amountMinor", true);
+            String currency = b.currency();
+            return b.errors().isEmpty() ? RequestCodec.refundCharge(id, key, chargeId.substring(0, colon), currency,
+                    chargeId, amount, now) : null;
+        })));
+        app.post("/v1/transfers", secured(Tokens.Scope.WRITE, ctx -> write(ctx, (b, id, key, now) -> {
+            String from = b.text("fromAccountId", true);
+            String to = b.text("toAccountId", true);
+            Long amount = b.minor("amountMinor", true);
+            String currency = b.currency();
+            return b.errors().isEmpty() ? RequestCodec.transfer(id, key, from, currency, to, amount, now) : null;
+        })));
+        app.get("/v1/requests/{requestId}", secured(Tokens.Scope.READ, this::status));
+        app.get("/health", ctx -> {
+            boolean up = ready.getAsBoolean();
+            ctx.status(up ? 200 : 503).json(Map.of("status", up ? "UP" : "DOWN"));
+        });
+        app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4")
+                .result(metrics instanceof PrometheusMeterRegistry p ? p.scrape() : ""));
+        app.get("/openapi.json", ctx -> ctx.contentType("application/json").result(openApi()));
+    }
+
+    /** Starts serving on {@code host:port} (0: any free port). */
+    public LedgerHttpApi start(String host, int port) {
+        app.start(host, port);
+        log.info("ledger-service HTTP API on http://{}:{}", host, app.port());
+        return this;
+    }
+
+    /** The port served on. */
+    public int port() {
+        return app.port();
+    }
+
+    @FunctionalInterface
+    private interface BodyReader {
+        /** The request, or {@code null} when {@code body} has errors (they are in it). */
+        LedgerRequest read(RequestBodies body, String requestId, String idempotencyKey, long nowMs);
+    }
+
+    private void write(Context ctx, BodyReader reader) {
+        String key = ctx.header(IDEMPOTENCY_KEY);
+        if (key == null || key.isBlank() || key.length() > 255) {
+            fieldErrors(ctx, List.of(new RequestBodies.FieldError(IDEMPOTENCY_KEY, "header is required (1-255 characters)")));
+            return;
+        }
+        JsonNode json;
+        try {
+            json = JSON.readTree(ctx.bodyAsBytes());
+        } catch (IOException e) {
+            fieldErrors(ctx, List.of(new RequestBodies.FieldError("body", "is not JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()))));
+            return;
+        }
+        if (json == null || !json.isObject()) {
+            fieldErrors(ctx, List.of(new RequestBodies.FieldError("body", "must be a JSON object")));
+            return;
+        }
+        RequestBodies body = new RequestBodies(json);
+        String requestId = UUID.randomUUID().toString();
+        LedgerRequest request = reader.read(body, requestId, key, clock.millis());
+        if (request == null || !body.errors().isEmpty()) {
+            fieldErrors(ctx, body.errors());
+            return;
+        }
+        CompletableFuture<LedgerResult> outcome = outcomes.register(requestId);
+        CompletableFuture<Object> published = new CompletableFuture<>();
+        publisher.publish(request, (metadata, e) -> {
+            if (e != null) {
+                published.completeExceptionally(e);
+            } else {
+                published.complete(metadata);
+            }
+        });
+        ctx.future(() -> published
+                .thenCompose(ignored -> outcome.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS))
+                .handle((result, error) -> {
+                    if (error == null) {
+                        respond(ctx, result);
+                    } else if (unwrap(error) instanceof TimeoutException) {
+                        count("pending", "none");
+                        ctx.status(202).header("Location", "/v1/requests/" + requestId)
+                                .json(Map.of("status", "PENDING", "requestId", requestId, "location", "/v1/requests/" + requestId));
+                    } else {
+                        log.error("request {} could not be published", requestId, unwrap(error));
+                        count("error", "none");
+                        ctx.status(503).header("Retry-After", "1")
+                                .json(Map.of("status", "UNAVAILABLE", "message", "the ledger could not take the request: "
+                                        + unwrap(error).getMessage()));
+                    }
+                    return null;
+                }));
+    }
+
+    private void status(Context ctx) {
+        String requestId = ctx.pathParam("requestId");
+        Optional<LedgerResult> result = outcomes.find(requestId);
+        if (result.isPresent()) {
+            ctx.status(200).json(body(result.get()));
+        } else if (outcomes.isPending(requestId)) {
+            ctx.status(202).json(Map.of("status", "PENDING", "requestId", requestId));
+        } else {
+            ctx.status(404).json(Map.of("status", "UNKNOWN", "requestId", requestId,
+                    "message", "no outcome for this request id on this instance (unknown, or older than it remembers)"));
+        }
+    }
+
+    /** The one place where an outcome becomes an HTTP status. */
+    static int statusOf(LedgerResult result) {
+        if (result.getStatus() == ResultStatus.ACCEPTED) {
+            return result.getReplayed() ? 200 : 201;
+        }
+        return RejectionCode.IDEMPOTENCY_KEY_REUSED.name().equals(result.getRejectionCode()) ? 409 : 422;
+    }
+
+    private void respond(Context ctx, LedgerResult result) {
+        count(result.getStatus().name().toLowerCase(java.util.Locale.ROOT),
+                result.getRejectionCode() == null ? "none" : result.getRejectionCode());
+        ctx.status(statusOf(result)).json(body(result));
+    }
+
+    private static Map<String, Object> body(LedgerResult r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("status", r.getStatus().name());
+        m.put("requestId", r.getRequestId());
+        m.put("accountId", r.getAccountId());
+        m.put("idempotencyKey", r.getIdempotencyKey());
+        m.put("replayed", r.getReplayed());
+        if (r.getStatus() == ResultStatus.ACCEPTED) {
+            m.put("eventIds", r.getEventIds());
+            m.put("version", r.getVersion());
+            m.put("availableMinor", r.getAvailableAfterMinor());
+            m.put("lockedMinor", r.getLockedAfterMinor());
+        } else {
+            m.put("code", r.getRejectionCode());
+            m.put("message", r.getMessage());
+        }
+        return m;
+    }
+
+    private static void fieldErrors(Context ctx, List<RequestBodies.FieldError> errors) {
+        ctx.status(400).json(Map.of("status", "INVALID", "errors", errors));
+    }
+
+    private Handler secured(Tokens.Scope scope, Handler handler) {
+        return ctx -> {
+            String header = ctx.header("Authorization");
+            if (header == null || !header.startsWith("Bearer ")) {
+                ctx.status(401).header("WWW-Authenticate", "Bearer").json(Map.of("status", "UNAUTHORIZED",
+                        "message", "a bearer token is required"));
+                return;
+            }
+            Optional<Tokens.Entry> entry = tokens.find(header.substring("Bearer ".length()).strip());
+            if (entry.isEmpty()) {
+                ctx.status(401).header("WWW-Authenticate", "Bearer").json(Map.of("status", "UNAUTHORIZED",
+                        "message", "unknown token"));
+            } else if (!entry.get().scopes().contains(scope)) {
+                ctx.status(403).json(Map.of("status", "FORBIDDEN", "message", "this token lacks the "
+                        + scope.name().toLowerCase(java.util.Locale.ROOT) + " scope"));
+            } else {
+                handler.handle(ctx);
+            }
+        };
+    }
+
+    private void count(String outcome, String code) {
+        metrics.counter("tally.http.requests", "outcome", outcome, "code", code).increment();
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException)
+                && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private static String openApi() {
+        try (InputStream in = LedgerHttpApi.class.getResourceAsStream("openapi.json")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Stops serving; in-flight requests are answered first (Jetty's graceful stop). */
+    @Override
+    public void close() {
+        app.stop();
+    }
+}
