@@ -3,8 +3,12 @@ package io.tally.cli;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tally.embedded.EmbeddedKafka;
 import io.tally.embedded.PostgresServer;
+import io.tally.ledger.http.LedgerHttpApi;
+import io.tally.ledger.http.PendingOutcomes;
+import io.tally.ledger.http.Tokens;
 import io.tally.ledger.kafka.LedgerServiceApp;
 import io.tally.ledger.kafka.LedgerServiceConfig;
+import io.tally.ledger.kafka.RequestPublisher;
 import io.tally.projector.jdbc.BalanceCacheSink;
 import io.tally.projector.jdbc.ProjectorSchema;
 import io.tally.projector.kafka.ProjectorApp;
@@ -126,6 +130,23 @@ public final class LocalStack implements AutoCloseable {
         sink.start();
         ledger.awaitRunning(timeout);
         projector.awaitRunning(timeout);
+    }
+
+    /**
+     * Starts ledger-service's HTTP API on {@code host:port} (0: any free port); call after
+     * {@link #startServices}. It is closed first when the stack closes, draining requests in flight.
+     *
+     * @param timeout how long a write waits for its outcome before answering 202
+     */
+    public LedgerHttpApi startLedgerHttp(Tokens tokens, String host, int port, Duration timeout, MeterRegistry metrics) {
+        RequestPublisher publisher = new RequestPublisher(kafka, topics);
+        started.add(publisher);
+        PendingOutcomes outcomes = new PendingOutcomes(kafka, topics, 100_000);
+        started.add(outcomes);
+        LedgerHttpApi api = new LedgerHttpApi(publisher, outcomes, tokens, timeout,
+                () -> ledger.state().isRunningOrRebalancing(), metrics, java.time.Clock.systemUTC());
+        started.add(api);
+        return api.start(host, port);
     }
 
     /** Kafka client properties of this stack ({@code bootstrap.servers} and the passed-through ones). */

@@ -8,6 +8,7 @@ import io.tally.avro.LedgerResult;
 import io.tally.avro.ResultStatus;
 import io.tally.cli.DataDirectory;
 import io.tally.cli.LocalStack;
+import io.tally.cli.StackOptions;
 import io.tally.cli.berka.BankHistory;
 import io.tally.cli.berka.BankTransaction;
 import io.tally.cli.berka.BerkaData;
@@ -20,7 +21,6 @@ import io.tally.core.reconciliation.AccountComparison;
 import io.tally.core.reconciliation.Comparison;
 import io.tally.core.reconciliation.DriftTier;
 import io.tally.core.reconciliation.ReconciliationStatus;
-import io.tally.embedded.PostgresServer;
 import io.tally.ledger.kafka.RequestPublisher;
 import io.tally.reconciler.Discrepancy;
 import io.tally.reconciler.ReconciliationResult;
@@ -32,7 +32,6 @@ import io.tally.reconciler.jdbc.PostgresCacheSource;
 import io.tally.reconciler.kafka.ProjectionSource;
 import io.tally.schemas.codec.RequestCodec;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +45,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -57,6 +55,7 @@ import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -73,9 +72,9 @@ public final class DemoCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(DemoCommand.class);
     private static final Currency CZK = new Currency("CZK", BerkaFiles.SCALE);
 
-    @Option(names = "--data-dir", paramLabel = "DIR",
-            description = "Where tally keeps its data (default: $TALLY_DATA_DIR or ~/.tally).")
-    Path dataDir;
+
+    @Mixin
+    StackOptions stackOptions = new StackOptions();
 
     @Option(names = "--fresh", description = "Delete the data directory first and start over.")
     boolean fresh;
@@ -96,22 +95,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--report", paramLabel = "FILE", description = "Where to write the JSON report (default: <data dir>/demo-report.json).")
     Path report;
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", description = "Use this Kafka cluster instead of the embedded broker.")
-    String bootstrapServers;
 
-    @Option(names = "--jdbc-url", paramLabel = "URL",
-            description = "Use this PostgreSQL (default: $TALLY_JDBC_URL, else an embedded one in the data directory).")
-    String jdbcUrl;
 
-    @Option(names = "--kafka-config", paramLabel = "FILE",
-            description = "Kafka client properties (security, client ids), passed through untouched.")
-    Path kafkaConfig;
 
-    @Option(names = "--partitions", defaultValue = "4", description = "Partitions of the keyed topics (default: ${DEFAULT-VALUE}).")
-    int partitions;
 
-    @Option(names = "--replication-factor", description = "Replicas of the topics (default: 1 embedded, 3 otherwise).")
-    Integer replicationFactor;
 
     @Option(names = "--timeout", defaultValue = "PT10M", description = "How long to wait for each phase (ISO-8601, default: ${DEFAULT-VALUE}).")
     Duration timeout;
@@ -133,7 +120,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private int run() throws Exception {
-        Path dir = (dataDir != null ? dataDir : DataDirectory.defaultPath()).toAbsolutePath();
+        Path dir = stackOptions.dataDir();
         if (fresh) {
             DataDirectory.delete(dir);
         }
@@ -167,12 +154,9 @@ public final class DemoCommand implements Callable<Integer> {
                 history.chainedExactly(), history.ordered().size());
 
         // 2. The stack.
-        int replicas = replicationFactor != null ? replicationFactor : bootstrapServers == null ? 1 : 3;
-        LocalStack.Options options = new LocalStack.Options(dir, Optional.ofNullable(bootstrapServers),
-                Optional.ofNullable(jdbcUrl != null ? jdbcUrl : System.getenv(PostgresServer.JDBC_URL_ENV)), kafkaProperties(), partitions, replicas);
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-        try (LocalStack stack = LocalStack.startInfrastructure(options)) {
-            stack.startServices(dir.resolve("streams"), replicas, metrics, timeout);
+        try (LocalStack stack = LocalStack.startInfrastructure(stackOptions.toStackOptions())) {
+            stack.startServices(dir.resolve("streams"), stackOptions.replicationFactor(), metrics, timeout);
             out.println("  stack: " + stack.description() + "; data in " + dir + " (" + phases.end("start") + ")");
 
             // 3. Requests: every account opened, then every transaction in the bank's order.
@@ -256,20 +240,6 @@ public final class DemoCommand implements Callable<Integer> {
         int rows = BerkaGenerator.write(file, generatedAccounts, 1999);
         return new Input(file, null, String.format(Locale.ROOT,
                 "replaying a GENERATED history (%,d accounts, %,d rows; not real bank data)", generatedAccounts, rows), true);
-    }
-
-    private Map<String, Object> kafkaProperties() throws IOException {
-        Path file = kafkaConfig != null ? kafkaConfig
-                : System.getenv("TALLY_KAFKA_CONFIG") != null ? Path.of(System.getenv("TALLY_KAFKA_CONFIG")) : null;
-        Map<String, Object> props = new HashMap<>();
-        if (file != null) {
-            Properties p = new Properties();
-            try (InputStream in = Files.newInputStream(file)) {
-                p.load(in);
-            }
-            p.forEach((k, v) -> props.put(k.toString(), v));
-        }
-        return props;
     }
 
     /** Openings, then transactions; request ids and idempotency keys are stable, so a re-run sends the same requests. */

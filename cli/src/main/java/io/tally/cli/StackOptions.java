@@ -1,0 +1,79 @@
+package io.tally.cli;
+
+import io.tally.embedded.PostgresServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import picocli.CommandLine.Option;
+
+/**
+ * The options every command that runs the stack shares (a picocli mixin): where data lives, which
+ * Kafka and PostgreSQL to use, and the Kafka client properties passed through untouched.
+ */
+public final class StackOptions {
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "Where tally keeps its data (default: $TALLY_DATA_DIR or ~/.tally).")
+    Path dataDir;
+
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", description = "Use this Kafka cluster instead of the embedded broker.")
+    String bootstrapServers;
+
+    @Option(names = "--jdbc-url", paramLabel = "URL",
+            description = "Use this PostgreSQL (default: $TALLY_JDBC_URL, else an embedded one in the data directory).")
+    String jdbcUrl;
+
+    @Option(names = "--kafka-config", paramLabel = "FILE",
+            description = "Kafka client properties (security, client ids), passed through untouched (default: $TALLY_KAFKA_CONFIG).")
+    Path kafkaConfig;
+
+    @Option(names = "--partitions", defaultValue = "4", description = "Partitions of the keyed topics (default: ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Option(names = "--replication-factor", description = "Replicas of the topics (default: 1 embedded, 3 otherwise).")
+    Integer replicationFactor;
+
+    /** The data directory, absolute. */
+    public Path dataDir() {
+        return (dataDir != null ? dataDir : DataDirectory.defaultPath()).toAbsolutePath();
+    }
+
+    /** Replicas: as given, else 1 on the embedded broker and 3 on a real cluster. */
+    public int replicationFactor() {
+        return replicationFactor != null ? replicationFactor : bootstrapServers == null ? 1 : 3;
+    }
+
+    /** Whether the embedded broker is used. */
+    public boolean embeddedKafka() {
+        return bootstrapServers == null;
+    }
+
+    /**
+     * The local stack's options.
+     *
+     * @throws IOException if the Kafka properties file cannot be read
+     */
+    public LocalStack.Options toStackOptions() throws IOException {
+        return new LocalStack.Options(dataDir(), Optional.ofNullable(bootstrapServers),
+                Optional.ofNullable(jdbcUrl != null ? jdbcUrl : System.getenv(PostgresServer.JDBC_URL_ENV)),
+                kafkaProperties(), partitions, replicationFactor());
+    }
+
+    private Map<String, Object> kafkaProperties() throws IOException {
+        Path file = kafkaConfig != null ? kafkaConfig
+                : System.getenv("TALLY_KAFKA_CONFIG") != null ? Path.of(System.getenv("TALLY_KAFKA_CONFIG")) : null;
+        Map<String, Object> props = new HashMap<>();
+        if (file != null) {
+            Properties p = new Properties();
+            try (InputStream in = Files.newInputStream(file)) {
+                p.load(in);
+            }
+            p.forEach((k, v) -> props.put(k.toString(), v));
+        }
+        return props;
+    }
+}
