@@ -58,6 +58,7 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
     static final Duration EXPIRY_INTERVAL = Duration.ofSeconds(1);
 
     private final LedgerTopics topics;
+    private final Duration idempotencyRetention;
     private final MeterRegistry metrics;
     private final Timer decideTimer;
     private ProcessorContext<byte[], byte[]> context;
@@ -65,8 +66,9 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
     private KeyValueStore<String, IdempotencyRecord> idempotency;
     private KeyValueStore<String, String> expiries;
 
-    DecideProcessor(LedgerTopics topics, MeterRegistry metrics) {
+    DecideProcessor(LedgerTopics topics, MeterRegistry metrics, Duration idempotencyRetention) {
         this.topics = topics;
+        this.idempotencyRetention = idempotencyRetention;
         this.metrics = metrics;
         this.decideTimer = Timer.builder("tally.ledger.decide").description("time to decide one request")
                 .register(metrics);
@@ -79,6 +81,33 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
         this.idempotency = context.getStateStore(DecideTopology.IDEMPOTENCY_STORE);
         this.expiries = context.getStateStore(DecideTopology.EXPIRY_STORE);
         context.schedule(EXPIRY_INTERVAL, PunctuationType.STREAM_TIME, this::expireHolds);
+        if (idempotencyRetention != null) {
+            Duration every = idempotencyRetention.dividedBy(10).compareTo(Duration.ofMinutes(1)) < 0
+                    ? idempotencyRetention.dividedBy(10) : Duration.ofMinutes(1);
+            context.schedule(every.isZero() ? Duration.ofMillis(1) : every, PunctuationType.WALL_CLOCK_TIME,
+                    this::forgetOldKeys);
+        }
+    }
+
+    /**
+     * Deletes the idempotency keys decided more than the retention ago (wall-clock time: retention is
+     * a promise to callers in real time). A full scan of the task's store; fine for the key counts a
+     * retention is meant to bound.
+     */
+    private void forgetOldKeys(long nowMs) {
+        long cutoffMs = nowMs - idempotencyRetention.toMillis();
+        List<String> old = new ArrayList<>();
+        try (KeyValueIterator<String, IdempotencyRecord> it = idempotency.all()) {
+            it.forEachRemaining(kv -> {
+                if (kv.value.getOutcome().getDecidedAtMs() < cutoffMs) {
+                    old.add(kv.key);
+                }
+            });
+        }
+        old.forEach(idempotency::delete);
+        if (!old.isEmpty()) {
+            log.info("forgot {} idempotency keys decided before {}", old.size(), cutoffMs);
+        }
     }
 
     @Override

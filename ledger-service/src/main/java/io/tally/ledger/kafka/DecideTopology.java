@@ -5,6 +5,7 @@ import io.tally.avro.internal.AccountSnapshot;
 import io.tally.avro.internal.IdempotencyRecord;
 import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.SingleObjectSerde;
+import java.time.Duration;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -44,13 +45,21 @@ public final class DecideTopology {
      * @param metrics where request counters and the decide timer go
      */
     public static Topology buildTopology(LedgerTopics topics, MeterRegistry metrics) {
+        return buildTopology(topics, metrics, null);
+    }
+
+    /**
+     * Builds the topology with idempotency keys forgotten {@code idempotencyRetention} after their
+     * request was decided ({@code null}: kept forever).
+     */
+    public static Topology buildTopology(LedgerTopics topics, MeterRegistry metrics, Duration idempotencyRetention) {
         Topology topology = new Topology();
         // Bytes in: a record that cannot be decoded must reach the DLQ as it came, not stop the partition.
         topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.requests());
         // The payee's side of a transfer arrives on the internal transfer topic, co-partitioned with
         // the requests, into the same processor and stores: one writer per account, whatever the source.
         topology.addSource(TRANSFERS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.transfers());
-        topology.addProcessor(DECIDE, () -> new DecideProcessor(topics, metrics), SOURCE, TRANSFERS_SOURCE);
+        topology.addProcessor(DECIDE, () -> new DecideProcessor(topics, metrics, idempotencyRetention), SOURCE, TRANSFERS_SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ACCOUNT_STORE),
                 Serdes.String(), SingleObjectSerde.of(AccountSnapshot.class)), DECIDE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(IDEMPOTENCY_STORE),

@@ -2,6 +2,7 @@ package io.tally.ledger.kafka;
 
 import io.tally.schemas.LedgerTopics;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 
@@ -14,9 +15,12 @@ import java.util.Objects;
  * @param stateDir where local state stores live
  * @param topics topic names
  * @param replicationFactor replicas of Streams' internal topics (1 on the embedded broker)
+ * @param idempotencyRetention how long an idempotency key is remembered after its request was
+ *     decided, or {@code null} for forever (the default); e.g. 24 h, as seed 002's providers keep theirs
  */
 public record LedgerServiceConfig(
-        Map<String, Object> kafka, String applicationId, Path stateDir, LedgerTopics topics, int replicationFactor) {
+        Map<String, Object> kafka, String applicationId, Path stateDir, LedgerTopics topics, int replicationFactor,
+        Duration idempotencyRetention) {
     /** The default application id. */
     public static final String DEFAULT_APPLICATION_ID = "tally-ledger-service";
 
@@ -25,5 +29,14 @@ public record LedgerServiceConfig(
         Objects.requireNonNull(applicationId, "applicationId");
         Objects.requireNonNull(stateDir, "stateDir");
         Objects.requireNonNull(topics, "topics");
+        if (idempotencyRetention != null && (idempotencyRetention.isNegative() || idempotencyRetention.isZero())) {
+            throw new IllegalArgumentException("idempotency retention must be positive: " + idempotencyRetention);
+        }
+    }
+
+    /** Keys kept forever. */
+    public LedgerServiceConfig(Map<String, Object> kafka, String applicationId, Path stateDir, LedgerTopics topics,
+            int replicationFactor) {
+        this(kafka, applicationId, stateDir, topics, replicationFactor, null);
     }
 }

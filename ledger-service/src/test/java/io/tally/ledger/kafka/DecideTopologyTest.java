@@ -289,4 +289,25 @@ class DecideTopologyTest {
         assertThat(send(RequestCodec.transfer("r" + ++seq, "t1", "a", "CZK", "a", 1, 0)).getRejectionCode())
                 .isEqualTo("SAME_ACCOUNT");
     }
+
+    @Test
+    void withARetentionAKeyIsForgottenOnceItHasExpired() {
+        driver.close();
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "decide-retention");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("retention").toString());
+        java.time.Instant start = java.time.Instant.parse("2026-11-23T00:00:00Z");
+        driver = new TopologyTestDriver(DecideTopology.buildTopology(TOPICS, metrics, java.time.Duration.ofHours(24)), props, start);
+        requests = driver.createInputTopic(TOPICS.requests(), new StringSerializer(), LedgerTopics.REQUEST_SERDE.serializer());
+        results = driver.createOutputTopic(TOPICS.results(), new StringDeserializer(), LedgerTopics.RESULT_SERDE.deserializer());
+        send(open("a", 0));
+        send(credit("a", "pay-1", 100));
+        driver.advanceWallClockTime(java.time.Duration.ofHours(23));
+        assertThat(send(credit("a", "pay-1", 100)).getReplayed()).isTrue();
+        driver.advanceWallClockTime(java.time.Duration.ofHours(2));
+        LedgerResult afterRetention = send(credit("a", "pay-1", 100));
+        assertThat(afterRetention.getReplayed()).isFalse();
+        assertThat(afterRetention.getAvailableAfterMinor()).isEqualTo(200L);
+    }
 }
