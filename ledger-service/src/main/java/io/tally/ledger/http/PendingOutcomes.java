@@ -45,6 +45,8 @@ public final class PendingOutcomes implements AutoCloseable {
         Map<String, Object> config = new HashMap<>(kafka);
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        // Callers are waiting: the broker answers a fetch after 5 ms even with nothing new (default 500 ms).
+        config.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5);
         this.consumer = new KafkaConsumer<>(config, LedgerTopics.keySerde().deserializer(),
                 LedgerTopics.RESULT_SERDE.deserializer());
         List<TopicPartition> partitions = consumer.partitionsFor(topics.results()).stream()
