@@ -34,6 +34,7 @@ import io.tally.reconciler.jdbc.RunTable;
 import io.tally.reconciler.kafka.CacheCorrectionEmitter;
 import io.tally.reconciler.kafka.CorrectionApplier;
 import io.tally.reconciler.kafka.LedgerCorrectionRequester;
+import io.tally.reconciler.kafka.LedgerMovements;
 import io.tally.reconciler.kafka.ProjectionSource;
 import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.TopicAdmin;
@@ -285,6 +286,37 @@ class FixingRunIT {
         awaitCached("slow-", 1, 3);
         assertThat(runAgainstCache("slow-", RunMode.DRY_RUN, grace, acceptedAtMs + 3_600_000).result().inSync())
                 .isEqualTo(1);
+    }
+
+    @Test
+    void moneyIsConservedAcrossTheProjectionAndTheEvents() throws Exception {
+        openAndCredit("conserved-a", 12_345);
+        openAndCredit("conserved-b", 1);
+        send(RequestCodec.charge(UUID.randomUUID().toString(), "conserved-b-2", "conserved-b", "CZK", 1, 0, null));
+        await("the projection of conserved-b at version 3", () -> {
+            AccountBalance b = projected("conserved-b");
+            return b != null && b.getVersion() == 3;
+        });
+        // Other tests' requests may still be on their way: the check holds once the projection has
+        // caught up with the events read, and a bug in either sum would keep it from ever holding.
+        ConservationCheck[] last = new ConservationCheck[1];
+        await("balances = credits - charges + corrections", () -> {
+            ConservationCheck check = new ConservationCheck();
+            try {
+                LedgerMovements.read(kafka, topics, check, TIMEOUT);
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+            try (ProjectionSource source = ProjectionSource.merging(projector.balancesByPartition())) {
+                source.forEachRemaining(b -> check.balance(b.currencyCode(), b.totalMinor()));
+            }
+            last[0] = check;
+            return check.holds();
+        });
+        assertThat(last[0].totals()).singleElement().satisfies(t -> {
+            assertThat(t.currency()).isEqualTo("CZK");
+            assertThat(t.balancesMinor()).isGreaterThanOrEqualTo(12_345);
+        });
     }
 
     // --- helpers -------------------------------------------------------------------------------
