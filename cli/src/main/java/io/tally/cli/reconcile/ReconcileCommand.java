@@ -118,8 +118,9 @@ public final class ReconcileCommand implements Callable<Integer> {
             description = "Properties with NAME.sql=SELECT account_id, available_minor, locked_minor[, version, currency] ...")
     Path sourcesFile;
 
-    @Option(names = "--statement", paramLabel = "FILE", description = "A CSV statement: account_id,balance,currency,as_of.")
-    Path statement;
+    @Option(names = "--statement", paramLabel = "FILE|URL",
+            description = "A statement: a CSV file (account_id,balance,currency,as_of), a .json file, or an http(s) URL answering JSON.")
+    String statement;
 
     @Option(names = "--authoritative", description = "The statement is right where it disagrees: --fix corrects the ledger.")
     boolean authoritative;
@@ -260,12 +261,17 @@ public final class ReconcileCommand implements Callable<Integer> {
     private int once(LocalStack stack, ReconciliationMetrics metrics, DriftWebhook alert) throws Exception {
         Jdbi jdbi = Jdbi.create(stack.dataSource()).installPlugin(new SqlObjectPlugin());
         Predicate<String> wanted = scope.account == null ? id -> true : scope.account::equals;
-        String sourceName = statement != null ? "statement:" + statement.getFileName() : source;
+        String sourceName = statement != null ? "statement:" + statementName() : source;
         try (ProjectionSource projection = ProjectionSource.merging(stack.projector().balancesByPartition());
                 CloseableIterator<BalanceView> actual = open(jdbi, scales(jdbi))) {
             return report(stack, metrics, alert, jdbi, AccountFilter.of(projection, wanted), AccountFilter.of(actual, wanted),
                     sourceName);
         }
+    }
+
+    /** The statement's name in records: its file name, or its URL. */
+    private String statementName() {
+        return statement.contains("://") ? statement : Path.of(statement).getFileName().toString();
     }
 
     /** The configured scales, and those of every currency in account_balances. */
@@ -388,7 +394,18 @@ public final class ReconcileCommand implements Callable<Integer> {
 
     private CloseableIterator<BalanceView> open(Jdbi jdbi, Map<String, Integer> scaleByCurrency) throws IOException {
         if (statement != null) {
-            return StatementSource.readCsv(statement, scaleByCurrency);
+            if (statement.startsWith("http://") || statement.startsWith("https://")) {
+                try {
+                    return StatementSource.fetchJson(URI.create(statement), webhookTimeout, scaleByCurrency);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while fetching " + statement, e);
+                }
+            }
+            Path file = Path.of(statement);
+            return file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json")
+                    ? StatementSource.readJson(Files.readString(file), file.toString(), scaleByCurrency)
+                    : StatementSource.readCsv(file, scaleByCurrency);
         }
         if (source.startsWith("sql:")) {
             Properties p = new Properties();

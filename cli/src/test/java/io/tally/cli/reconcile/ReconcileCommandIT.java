@@ -97,7 +97,12 @@ class ReconcileCommandIT {
         assertThat(authoritative.exitCode()).isEqualTo(1);
         assertThat(authoritative.json().at("/largestDiscrepancies/0/fix").asText()).isEqualTo("LEDGER_CORRECTION_REQUESTED");
 
-        Run followed = reconcile("--statement", statement.toString(), "--account", disputed, "--format", "json");
+        // The same statement as the provider's JSON: the ledger now agrees with it.
+        Path json = dir.resolve("statement.json");
+        Files.writeString(json, "[{\"account_id\": \"" + disputed + "\", \"balance\": "
+                + java.math.BigDecimal.valueOf(ledgerTotal + 40, 2).toPlainString() + ", \"currency\": \"CZK\", "
+                + "\"as_of\": \"2024-01-31\"}]");
+        Run followed = reconcile("--statement", json.toString(), "--account", disputed, "--format", "json");
         assertThat(followed.exitCode()).isZero();
         assertThat(available(jdbi, disputed)).isEqualTo(ledgerTotal + 40);
         Run conserved = reconcile("--conservation");
