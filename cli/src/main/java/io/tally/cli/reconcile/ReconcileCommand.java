@@ -7,6 +7,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tally.cli.DataDirectory;
 import io.tally.cli.LocalStack;
 import io.tally.core.MinorUnits;
+import io.tally.core.reconciliation.AccountComparison;
 import io.tally.core.reconciliation.BalanceView;
 import io.tally.core.reconciliation.Comparison;
 import io.tally.core.reconciliation.DriftTier;
@@ -42,10 +43,14 @@ import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -285,7 +290,7 @@ public final class ReconcileCommand implements Callable<Integer> {
 
     /** Runs, records, fixes, applies, alerts and prints one comparison; returns its exit code. */
     private int report(LocalStack stack, ReconciliationMetrics metrics, DriftWebhook alert, Jdbi jdbi,
-            java.util.Iterator<BalanceView> projection, java.util.Iterator<BalanceView> actual, String sourceName)
+            Iterator<BalanceView> projection, Iterator<BalanceView> actual, String sourceName)
             throws Exception {
         Map<String, Integer> scaleByCurrency = scales(jdbi);
         Clock clock = Clock.systemUTC();
@@ -362,13 +367,13 @@ public final class ReconcileCommand implements Callable<Integer> {
             throws Exception {
         Jdbi jdbi = Jdbi.create(stack.dataSource()).installPlugin(new SqlObjectPlugin());
         Duration pause = every != null ? every : Duration.ofSeconds(1);
-        java.sql.Timestamp since = jdbi.withHandle(h -> h.createQuery("SELECT now()").mapTo(java.sql.Timestamp.class).one());
+        Timestamp since = jdbi.withHandle(h -> h.createQuery("SELECT now()").mapTo(Timestamp.class).one());
         int code = 0;
         while (!Thread.currentThread().isInterrupted()) {
             Thread.sleep(pause.toMillis());
-            java.sql.Timestamp now = jdbi.withHandle(h -> h.createQuery("SELECT now()").mapTo(java.sql.Timestamp.class).one());
-            java.sql.Timestamp from = since;
-            List<BalanceView> changed = new java.util.ArrayList<>();
+            Timestamp now = jdbi.withHandle(h -> h.createQuery("SELECT now()").mapTo(Timestamp.class).one());
+            Timestamp from = since;
+            List<BalanceView> changed = new ArrayList<>();
             try (PostgresCacheSource rows = PostgresCacheSource.query(jdbi,
                     PostgresCacheSource.ACCOUNT_BALANCES_SQL + " WHERE synced_at > :since AND synced_at <= :now",
                     Map.of("since", from, "now", now), PostgresCacheSource.DEFAULT_FETCH_SIZE)) {
@@ -379,7 +384,7 @@ public final class ReconcileCommand implements Callable<Integer> {
                 continue;
             }
             var store = stack.projector().balances();
-            List<BalanceView> projected = new java.util.ArrayList<>();
+            List<BalanceView> projected = new ArrayList<>();
             for (BalanceView row : changed) {
                 var balance = store.get(row.accountId());
                 if (balance != null) {
@@ -440,7 +445,7 @@ public final class ReconcileCommand implements Callable<Integer> {
 
     private static final Fixer NO_FIX = new Fixer() {
         @Override
-        public FixAction fix(String runId, io.tally.core.reconciliation.AccountComparison comparison, long nowMs) {
+        public FixAction fix(String runId, AccountComparison comparison, long nowMs) {
             return FixAction.NONE;
         }
 
@@ -531,8 +536,8 @@ public final class ReconcileCommand implements Callable<Integer> {
         if (metricsFile != null) {
             Path tmp = metricsFile.resolveSibling(metricsFile.getFileName() + ".tmp");
             Files.writeString(tmp, registry.scrape());
-            Files.move(tmp, metricsFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.move(tmp, metricsFile, StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
         }
     }
 
