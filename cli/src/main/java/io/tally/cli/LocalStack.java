@@ -38,6 +38,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class LocalStack implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LocalStack.class);
+    /** The projector's Streams application id (its consumer group on {@code ledger.events}). */
+    public static final String PROJECTOR_APPLICATION_ID = "tally-projector";
 
     /**
      * How to start.
@@ -120,7 +122,7 @@ public final class LocalStack implements AutoCloseable {
         ledger = new LedgerServiceApp(new LedgerServiceConfig(kafka, LedgerServiceConfig.DEFAULT_APPLICATION_ID,
                 stateDir.resolve("ledger-service"), topics, replicationFactor), metrics);
         started.add(ledger);
-        projector = new ProjectorApp(new ProjectorConfig(kafka, "tally-projector", stateDir.resolve("projector"),
+        projector = new ProjectorApp(new ProjectorConfig(kafka, PROJECTOR_APPLICATION_ID, stateDir.resolve("projector"),
                 topics, replicationFactor), metrics);
         started.add(projector);
         sink = new BalanceCacheSink(kafka, "tally-balance-cache-sink", topics, postgres.dataSource());

@@ -1,6 +1,7 @@
 package io.tally.reconciler;
 
 import io.tally.core.reconciliation.AccountComparison;
+import io.tally.core.reconciliation.BalanceView;
 import java.util.Objects;
 
 /**
@@ -29,5 +30,35 @@ public record Discrepancy(AccountComparison comparison, long sizeMinor) {
     /** The account. */
     public String accountId() {
         return comparison.accountId();
+    }
+
+    /**
+     * The size of {@code comparison} as this record defines it; 0 for an account in sync or in
+     * flight. Never throws; saturates at {@code Long.MAX_VALUE}.
+     */
+    public static long sizeOf(AccountComparison comparison) {
+        switch (comparison.status()) {
+            case DRIFT:
+                return saturatedSum(magnitude(comparison.differenceAvailableMinor()),
+                        magnitude(comparison.differenceLockedMinor()));
+            case MISSING_IN_CACHE:
+            case MISSING_IN_PROJECTION:
+            case CURRENCY_MISMATCH:
+                BalanceView present = comparison.expected() != null ? comparison.expected() : comparison.actual();
+                return saturatedSum(magnitude(present.availableMinor()), magnitude(present.lockedMinor()));
+            default:
+                return 0;
+        }
+    }
+
+    /** |value|, with {@code Long.MIN_VALUE} as {@code Long.MAX_VALUE}. */
+    static long magnitude(long value) {
+        return value == Long.MIN_VALUE ? Long.MAX_VALUE : Math.abs(value);
+    }
+
+    /** a + b for a, b >= 0, at most {@code Long.MAX_VALUE}. */
+    static long saturatedSum(long a, long b) {
+        long sum = a + b;
+        return sum < 0 ? Long.MAX_VALUE : sum;
     }
 }

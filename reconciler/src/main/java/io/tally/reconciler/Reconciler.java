@@ -4,6 +4,7 @@ import io.tally.core.reconciliation.AccountComparison;
 import io.tally.core.reconciliation.BalanceView;
 import io.tally.core.reconciliation.Comparison;
 import io.tally.core.reconciliation.DriftTier;
+import io.tally.core.reconciliation.InFlightGrace;
 import io.tally.core.reconciliation.ReconciliationStatus;
 import io.tally.core.reconciliation.ToleranceTiers;
 import java.time.Clock;
@@ -59,6 +60,7 @@ public final class Reconciler {
     private final Clock clock;
     private final int topN;
     private final int maxErrorSamples;
+    private final InFlightGrace grace;
 
     /**
      * A reconciler that keeps the {@value #DEFAULT_TOP_N} largest discrepancies and
@@ -87,6 +89,27 @@ public final class Reconciler {
         }
         this.topN = topN;
         this.maxErrorSamples = maxErrorSamples;
+        this.grace = null;
+    }
+
+    private Reconciler(Reconciler base, InFlightGrace grace) {
+        this.tierPolicy = base.tierPolicy;
+        this.clock = base.clock;
+        this.topN = base.topN;
+        this.maxErrorSamples = base.maxErrorSamples;
+        this.grace = grace;
+    }
+
+    /**
+     * This reconciler, with accounts in flight turned into drift once they stay behind past
+     * {@code grace}, measured against the run's start on its clock ({@link InFlightGrace#settle}).
+     * Without it, an account in flight stays in flight however long it has been behind.
+     *
+     * @param grace how long a side may stay behind
+     * @return a new reconciler
+     */
+    public Reconciler withGrace(InFlightGrace grace) {
+        return new Reconciler(this, Objects.requireNonNull(grace, "grace"));
     }
 
     /**
@@ -234,17 +257,20 @@ public final class Reconciler {
                 currency = e != null && e.currencyCode() != null ? e.currencyCode() : a == null ? null : a.currencyCode();
                 ToleranceTiers tiers = e != null && a != null ? tierPolicy.tiersFor(currency) : UNUSED_TIERS;
                 comparison = Comparison.compare(e, a, tiers, measure);
+                if (grace != null) {
+                    comparison = grace.settle(comparison, tiers, startedAtMs);
+                }
             } catch (RuntimeException ex) {
                 String id = e != null ? e.accountId() : a.accountId();
                 error(id, ex.getClass().getSimpleName() + ": " + ex.getMessage());
                 return;
             }
-            long sizeMinor = sizeOf(comparison);
+            long sizeMinor = Discrepancy.sizeOf(comparison);
             checked++;
             byStatus[comparison.status().ordinal()]++;
             byTier[comparison.tier().ordinal()]++;
             if (comparison.status() == ReconciliationStatus.DRIFT) {
-                driftMinorByCurrency.merge(currency == null ? "" : currency, sizeMinor, Reconciler::saturatedSum);
+                driftMinorByCurrency.merge(currency == null ? "" : currency, sizeMinor, Discrepancy::saturatedSum);
             }
             if (isDiscrepancy(comparison.status())) {
                 offer(new Discrepancy(comparison, sizeMinor));
@@ -298,32 +324,5 @@ public final class Reconciler {
 
     private static boolean isDiscrepancy(ReconciliationStatus status) {
         return status != ReconciliationStatus.IN_SYNC && status != ReconciliationStatus.IN_FLIGHT;
-    }
-
-    /** The size of a discrepancy, as {@link Discrepancy} defines it: never throws, saturates at {@code Long.MAX_VALUE}. */
-    private static long sizeOf(AccountComparison comparison) {
-        switch (comparison.status()) {
-            case DRIFT:
-                return saturatedSum(magnitude(comparison.differenceAvailableMinor()),
-                        magnitude(comparison.differenceLockedMinor()));
-            case MISSING_IN_CACHE:
-            case MISSING_IN_PROJECTION:
-            case CURRENCY_MISMATCH:
-                BalanceView present = comparison.expected() != null ? comparison.expected() : comparison.actual();
-                return saturatedSum(magnitude(present.availableMinor()), magnitude(present.lockedMinor()));
-            default:
-                return 0;
-        }
-    }
-
-    /** |value|, with {@code Long.MIN_VALUE} as {@code Long.MAX_VALUE}. */
-    private static long magnitude(long value) {
-        return value == Long.MIN_VALUE ? Long.MAX_VALUE : Math.abs(value);
-    }
-
-    /** a + b for a, b >= 0, at most {@code Long.MAX_VALUE}. */
-    private static long saturatedSum(long a, long b) {
-        long sum = a + b;
-        return sum < 0 ? Long.MAX_VALUE : sum;
     }
 }

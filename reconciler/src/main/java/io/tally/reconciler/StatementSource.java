@@ -4,12 +4,20 @@ import io.tally.core.Currency;
 import io.tally.core.MinorUnits;
 import io.tally.core.reconciliation.BalanceView;
 import io.tally.core.reconciliation.Comparison;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.DateTimeException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -39,6 +47,10 @@ public final class StatementSource implements CloseableIterator<BalanceView> {
 
     /** The header line a CSV statement may start with. */
     public static final String CSV_HEADER = "account_id,balance,currency,as_of";
+
+    /** Decimals stay exact: a balance number is never read through {@code double}. */
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     private final List<StatementLine> lines;
     private int next;
@@ -131,10 +143,12 @@ public final class StatementSource implements CloseableIterator<BalanceView> {
         if (fields.length != 4) {
             throw new IllegalArgumentException("expected 4 fields (" + CSV_HEADER + "), found " + fields.length);
         }
-        String accountId = fields[0].strip();
-        String balance = fields[1].strip();
-        String currency = fields[2].strip();
-        String asOf = fields[3].strip();
+        return parseFields(fields[0].strip(), fields[1].strip(), fields[2].strip(), fields[3].strip(), scaleByCurrency);
+    }
+
+    /** One line from its four fields, as text; shared by the CSV and JSON forms. */
+    private static StatementLine parseFields(String accountId, String balance, String currency, String asOf,
+            Map<String, Integer> scaleByCurrency) {
         if (accountId.isEmpty()) {
             throw new IllegalArgumentException("account_id is empty");
         }
@@ -169,6 +183,83 @@ public final class StatementSource implements CloseableIterator<BalanceView> {
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException("as_of is not an ISO-8601 date or instant: '" + text + "'");
         }
+    }
+
+    /**
+     * Reads a JSON statement: an array of objects {@code {"account_id": "...", "balance": "-1234.50",
+     * "currency": "CZK", "as_of": "1998-12-31"}} ({@code accountId} and {@code asOf} also accepted),
+     * with the same rules as {@link #readCsv} per field. A balance may be a JSON string or number;
+     * numbers are read as exact decimals, never through {@code double}. Every malformed element is
+     * reported together, numbered from 1.
+     *
+     * @param json the document
+     * @param source what to call it in errors (a file name, a URL)
+     * @param scaleByCurrency minor-unit digits by currency code
+     * @return the statement, sorted
+     * @throws MalformedStatementException if the document or any element is malformed
+     */
+    public static StatementSource readJson(String json, String source, Map<String, Integer> scaleByCurrency) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (IOException e) {
+            throw new MalformedStatementException(source, List.of(new MalformedStatementException.LineError(0,
+                    "not JSON: " + e.getMessage())));
+        }
+        if (root == null || !root.isArray()) {
+            throw new MalformedStatementException(source, List.of(new MalformedStatementException.LineError(0,
+                    "expected a JSON array of {account_id, balance, currency, as_of}")));
+        }
+        List<StatementLine> lines = new ArrayList<>();
+        List<MalformedStatementException.LineError> errors = new ArrayList<>();
+        Map<String, Long> elementOfAccount = new HashMap<>();
+        long number = 0;
+        for (JsonNode item : root) {
+            number++;
+            try {
+                StatementLine line = parseFields(field(item, "account_id", "accountId"), field(item, "balance", "balance"),
+                        field(item, "currency", "currency"), field(item, "as_of", "asOf"), scaleByCurrency);
+                Long earlier = elementOfAccount.putIfAbsent(line.accountId(), number);
+                if (earlier != null) {
+                    throw new IllegalArgumentException("account " + line.accountId() + " is already element " + earlier);
+                }
+                lines.add(line);
+            } catch (IllegalArgumentException | ArithmeticException | DateTimeException e) {
+                errors.add(new MalformedStatementException.LineError(number, e.getMessage()));
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new MalformedStatementException(source, errors);
+        }
+        return of(lines);
+    }
+
+    /**
+     * Fetches a JSON statement ({@link #readJson}) from an HTTP endpoint, such as a payment
+     * provider's balance snapshot (seed 002) or a chain indexer (seed 001), with a GET bounded by
+     * {@code timeout}.
+     *
+     * @throws IOException if the endpoint cannot be reached or answers other than 2xx
+     * @throws MalformedStatementException if the body is malformed
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public static StatementSource fetchJson(URI uri, Duration timeout, Map<String, Integer> scaleByCurrency)
+            throws IOException, InterruptedException {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(timeout).build();
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri).timeout(timeout)
+                .header("Accept", "application/json").GET().build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        if (response.statusCode() / 100 != 2) {
+            throw new IOException(uri + " answered " + response.statusCode());
+        }
+        return readJson(response.body(), uri.toString(), scaleByCurrency);
+    }
+
+    private static String field(JsonNode item, String name, String alias) {
+        JsonNode value = item.has(name) ? item.get(name) : item.get(alias);
+        if (value == null || value.isNull()) {
+            throw new IllegalArgumentException(name + " is missing");
+        }
+        return value.isNumber() ? value.decimalValue().toPlainString() : value.asText().strip();
     }
 
     /** The lines, sorted by {@link AccountOrder}. */

@@ -53,6 +53,25 @@ class ReconcilerTest {
     }
 
     @Test
+    void withAGraceAnAccountBehindIsInFlightUntilItsLastEventIsOlderThanTheGraceAtTheRunsStart() {
+        // The run starts at 1 000 ms (StepClock); the projection's newest events were accepted at 500 and 100 ms.
+        List<BalanceView> projection = List.of(new BalanceView("fresh", "NGN", 700, 0, 3L, 500L),
+                new BalanceView("stale", "NGN", 700, 0, 3L, 100L));
+        List<BalanceView> cache = List.of(ngn("fresh", 500, 0, 2), ngn("stale", 500, 0, 2));
+        Reconciler reconciler = new Reconciler(NGN_AND_JPY, new StepClock(1_000, 7))
+                .withGrace(new io.tally.core.reconciliation.InFlightGrace(600));
+
+        ReconciliationResult result = reconcile(reconciler, projection, cache);
+
+        assertThat(statusOf("fresh")).isEqualTo(ReconciliationStatus.IN_FLIGHT);
+        assertThat(statusOf("stale")).isEqualTo(ReconciliationStatus.DRIFT);
+        assertThat(result.inFlight()).isEqualTo(1);
+        assertThat(result.drift()).isEqualTo(1);
+        assertThat(result.count(DriftTier.WARN)).isEqualTo(1); // 2.00 NGN behind
+        assertThat(result.largestDiscrepancies()).extracting(Discrepancy::accountId).containsExactly("stale");
+    }
+
+    @Test
     void equalBalancesAreInSyncAndNothingIsADiscrepancy() {
         List<BalanceView> both = List.of(ngn("a", 100, 0, 1), ngn("b", 5_000, 250, 7));
 

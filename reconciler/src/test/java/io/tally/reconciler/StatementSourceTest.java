@@ -120,4 +120,53 @@ class StatementSourceTest {
                 .satisfies(d -> assertThat(d.accountId()).isEqualTo("1001"))
                 .satisfies(d -> assertThat(d.comparison().differenceMinor()).isEqualTo(10));
     }
+
+    @Test
+    void aJsonStatementIsReadExactlyWithTheCsvRules() {
+        StatementSource source = StatementSource.readJson("""
+                [{"account_id": "b", "balance": 0.1, "currency": "CZK", "as_of": "1998-12-31"},
+                 {"accountId": "a", "balance": "-1234.50", "currency": "CZK", "asOf": "1998-12-31T12:00:00Z"},
+                 {"account_id": "c", "balance": 12345678901234567.89, "currency": "CZK", "as_of": "1998-12-31"}]""",
+                "statement.json", SCALES);
+
+        assertThat(source.lines()).extracting(StatementLine::accountId, StatementLine::balanceMinor)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("a", -123_450L),
+                        org.assertj.core.groups.Tuple.tuple("b", 10L),
+                        org.assertj.core.groups.Tuple.tuple("c", 1_234_567_890_123_456_789L));
+        assertThat(source.lines().get(0).asOfMs()).isEqualTo(Instant.parse("1998-12-31T12:00:00Z").toEpochMilli());
+    }
+
+    @Test
+    void everyMalformedJsonElementIsReportedAndNothingIsRead() {
+        assertThatThrownBy(() -> StatementSource.readJson("""
+                [{"account_id": "a", "balance": "1.001", "currency": "CZK", "as_of": "1998-12-31"},
+                 {"account_id": "b", "currency": "CZK", "as_of": "1998-12-31"}]""", "statement.json", SCALES))
+                .isInstanceOfSatisfying(MalformedStatementException.class, e -> assertThat(e.errors())
+                        .extracting(MalformedStatementException.LineError::lineNumber).containsExactly(1L, 2L));
+        assertThatThrownBy(() -> StatementSource.readJson("{}", "statement.json", SCALES))
+                .isInstanceOf(MalformedStatementException.class);
+    }
+
+    @Test
+    void aStatementIsFetchedFromAnHttpEndpoint() throws Exception {
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        byte[] body = "[{\"account_id\": \"a\", \"balance\": \"5.00\", \"currency\": \"CZK\", \"as_of\": \"2024-01-31\"}]"
+                .getBytes(StandardCharsets.UTF_8);
+        server.createContext("/balances", exchange -> {
+            exchange.sendResponseHeaders(exchange.getRequestURI().getPath().equals("/balances") ? 200 : 404, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        try {
+            java.net.URI uri = java.net.URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/balances");
+            StatementSource source = StatementSource.fetchJson(uri, java.time.Duration.ofSeconds(5), SCALES);
+            assertThat(drain(source)).containsExactly(new BalanceView("a", "CZK", 500, 0, null));
+            assertThatThrownBy(() -> StatementSource.fetchJson(java.net.URI.create(uri + "-nothing"),
+                    java.time.Duration.ofSeconds(5), SCALES)).isInstanceOf(IOException.class);
+        } finally {
+            server.stop(0);
+        }
+    }
 }

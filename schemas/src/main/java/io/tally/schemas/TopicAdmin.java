@@ -9,6 +9,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * Creates tally's topics with the partitions and configs of their {@link TopicSpec}s, and checks
@@ -49,8 +50,7 @@ public final class TopicAdmin {
                 }
             }
         }
-        Map<String, TopicDescription> described =
-                admin.describeTopics(specs.stream().map(TopicSpec::name).toList()).allTopicNames().get();
+        Map<String, TopicDescription> described = describeWhenKnown(admin, specs.stream().map(TopicSpec::name).toList());
         for (TopicSpec spec : specs) {
             int partitions = described.get(spec.name()).partitions().size();
             if (partitions != spec.partitions()) {
@@ -59,5 +59,25 @@ public final class TopicAdmin {
             }
         }
         return created;
+    }
+
+    /**
+     * Describes {@code names}, waiting (up to 30 s) while a just-created topic is not yet known to the
+     * broker's metadata: creation returns before every broker has it, and a client that asks at once
+     * is told UNKNOWN_TOPIC_OR_PARTITION.
+     */
+    private static Map<String, TopicDescription> describeWhenKnown(Admin admin, List<String> names)
+            throws ExecutionException, InterruptedException {
+        long deadlineNs = System.nanoTime() + 30_000_000_000L;
+        while (true) {
+            try {
+                return admin.describeTopics(names).allTopicNames().get();
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadlineNs) {
+                    throw e;
+                }
+                Thread.sleep(100);
+            }
+        }
     }
 }

@@ -13,10 +13,18 @@ import java.util.Objects;
  * @param lockedMinor locked balance, minor units (0 for a statement)
  * @param version the version of the last event the source reflects, or {@code null} when it does
  *     not know (statements)
+ * @param updatedAtMs the acceptance time of that event, epoch milliseconds, or {@code null} when the
+ *     source does not know; the projection always knows, and {@link InFlightGrace} measures from it
  */
-public record BalanceView(String accountId, String currencyCode, long availableMinor, long lockedMinor, Long version) {
+public record BalanceView(String accountId, String currencyCode, long availableMinor, long lockedMinor, Long version,
+        Long updatedAtMs) {
     public BalanceView {
         Objects.requireNonNull(accountId, "accountId");
+    }
+
+    /** A view whose source does not know when its last event was accepted. */
+    public BalanceView(String accountId, String currencyCode, long availableMinor, long lockedMinor, Long version) {
+        this(accountId, currencyCode, availableMinor, lockedMinor, version, null);
     }
 
     /** available + locked, minor units; throws {@link ArithmeticException} on overflow. */

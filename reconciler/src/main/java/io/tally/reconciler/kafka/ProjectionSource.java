@@ -101,11 +101,11 @@ public final class ProjectionSource implements CloseableIterator<BalanceView> {
      * The view of one projected balance.
      *
      * @param balance the projection's value
-     * @return its account, currency, available, locked and version
+     * @return its account, currency, available, locked, version and the time of its last event
      */
     public static BalanceView view(AccountBalance balance) {
         return new BalanceView(balance.getAccountId(), balance.getCurrency(), balance.getAvailableMinor(),
-                balance.getLockedMinor(), balance.getVersion());
+                balance.getLockedMinor(), balance.getVersion(), balance.getUpdatedAtMs());
     }
 
     @Override

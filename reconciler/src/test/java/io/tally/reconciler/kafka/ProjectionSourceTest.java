@@ -117,10 +117,10 @@ class ProjectionSourceTest {
 
         assertThat(store.open).isZero();
         assertThat(views).containsExactly(
-                new BalanceView("10", "CZK", 1_000, 50, 5L),
-                new BalanceView("9", "CZK", 900, 0, 2L),
-                new BalanceView("B", "CZK", 1, 0, 1L),
-                new BalanceView("a", "CZK", 1, 0, 1L));
+                new BalanceView("10", "CZK", 1_000, 50, 5L, 0L),
+                new BalanceView("9", "CZK", 900, 0, 2L, 0L),
+                new BalanceView("B", "CZK", 1, 0, 1L, 0L),
+                new BalanceView("a", "CZK", 1, 0, 1L, 0L));
     }
 
     @Test

@@ -1,0 +1,13 @@
+package io.tally.reconciler;
+
+/** What a run did about one account's discrepancy; stored in {@code reconciliation_discrepancies.fix}. */
+public enum FixAction {
+    /** Nothing: a dry run, or a status a run does not fix (missing on a side, another currency, an error). */
+    NONE,
+    /** A correction for the cache went to {@code ledger.corrections}; the cache applier applies it. */
+    CORRECTION_EMITTED,
+    /** The source is authoritative: a CORRECT request went to ledger-service, the ledger gains an adjusting entry. */
+    LEDGER_CORRECTION_REQUESTED,
+    /** Drift above the auto-fix ceiling (tier CRITICAL): an operator decides (seed 000). */
+    NOT_AUTO_FIXABLE
+}

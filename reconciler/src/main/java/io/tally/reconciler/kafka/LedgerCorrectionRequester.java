@@ -1,0 +1,110 @@
+package io.tally.reconciler.kafka;
+
+import io.tally.avro.LedgerRequest;
+import io.tally.core.BalanceField;
+import io.tally.core.reconciliation.AccountComparison;
+import io.tally.core.reconciliation.BalanceView;
+import io.tally.reconciler.FixAction;
+import io.tally.reconciler.Fixer;
+import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.codec.RequestCodec;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * The fixer of a source declared authoritative for its accounts (an external statement, seed 001's
+ * chain balance): the ledger is what is wrong, so each auto-fixable drift becomes a CORRECT request
+ * to ledger-service on {@code ledger.requests} ({@link RequestCodec#correct}) that moves the
+ * account's available balance by the statement's total minus the projection's total. ledger-service
+ * appends a {@code CORRECTED} event, and every projection and cache follows.
+ *
+ * <p>Idempotency key: {@code reconcile:<source>:<account>@v<projection version>}. A second fixing run
+ * (or a retry) that reads the projection at the same version, because ledger-service has not yet
+ * applied the first correction, sends the same key: ledger-service returns the first outcome (or
+ * IDEMPOTENCY_KEY_REUSED if its run id differs) and appends nothing, so a re-run never corrects
+ * twice. Once the correction is appended the version moves on, and a new key is a new decision.
+ *
+ * <p>Not thread-safe: used from the run's thread.
+ */
+public final class LedgerCorrectionRequester implements Fixer {
+    private final Producer<String, LedgerRequest> producer;
+    private final String topic;
+    private final String source;
+    private final AtomicReference<Exception> failure = new AtomicReference<>();
+
+    /**
+     * @param kafka client properties, passed through
+     * @param topics where {@code ledger.requests} is
+     * @param source the authoritative source's name, for the key and the reason
+     */
+    public LedgerCorrectionRequester(Map<String, Object> kafka, LedgerTopics topics, String source) {
+        Map<String, Object> config = new HashMap<>(kafka);
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        this.producer = new KafkaProducer<>(config, LedgerTopics.keySerde().serializer(),
+                LedgerTopics.REQUEST_SERDE.serializer());
+        this.topic = topics.requests();
+        this.source = source;
+    }
+
+    /**
+     * The CORRECT request for one drift against an authoritative source.
+     *
+     * @param runId the run
+     * @param c a drift with both sides present; the projection's side must name its currency and version
+     * @param nowMs when, epoch milliseconds
+     * @param source the source's name
+     * @throws IllegalArgumentException if the projection's side lacks a currency or version
+     * @throws ArithmeticException if the totals' difference overflows
+     */
+    public static LedgerRequest requestOf(String runId, AccountComparison c, long nowMs, String source) {
+        BalanceView expected = c.expected();
+        if (expected.currencyCode() == null || expected.version() == null) {
+            throw new IllegalArgumentException("the projection of " + c.accountId() + " has no currency or version");
+        }
+        long deltaMinor = Math.subtractExact(c.actual().totalMinor(), expected.totalMinor());
+        return RequestCodec.correct(runId + ":" + c.accountId(), idempotencyKey(source, c.accountId(), expected.version()),
+                c.accountId(), expected.currencyCode(), BalanceField.AVAILABLE, deltaMinor, runId,
+                "authoritative " + source + " differs by " + deltaMinor + " minor units (" + c.tier() + ")", nowMs);
+    }
+
+    /** {@code reconcile:<source>:<account>@v<version>}: the same for every run that sees the same projection. */
+    public static String idempotencyKey(String source, String accountId, long projectionVersion) {
+        return "reconcile:" + source + ":" + accountId + "@v" + projectionVersion;
+    }
+
+    @Override
+    public FixAction fix(String runId, AccountComparison comparison, long nowMs) {
+        rethrowFailure();
+        LedgerRequest request = requestOf(runId, comparison, nowMs, source);
+        producer.send(new ProducerRecord<>(topic, request.getAccountId(), request), (metadata, e) -> {
+            if (e != null) {
+                failure.compareAndSet(null, e);
+            }
+        });
+        return FixAction.LEDGER_CORRECTION_REQUESTED;
+    }
+
+    @Override
+    public void flush() {
+        producer.flush();
+        rethrowFailure();
+    }
+
+    private void rethrowFailure() {
+        Exception e = failure.get();
+        if (e != null) {
+            throw new IllegalStateException("a correction request could not be sent to " + topic + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+    }
+}
