@@ -3,6 +3,8 @@ package io.tally.projector;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tally.avro.AccountBalance;
+import io.tally.avro.HoldState;
+import io.tally.core.BalanceField;
 import io.tally.core.BalanceProjection;
 import io.tally.core.BalanceProjection.Applied;
 import io.tally.core.LedgerEvent;
@@ -12,21 +14,25 @@ import io.tally.schemas.codec.EventCodec;
 import io.tally.schemas.codec.StateCodec;
 import java.util.EnumMap;
 import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.VersionedKeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies each ledger event to its account's projected balance; the rules are in
- * {@link ProjectorTopology}'s documentation.
+ * Applies each ledger event to its account's projected balance, balance history and holds; the
+ * rules are in {@link ProjectorTopology}'s documentation.
  *
  * <p>Not thread-safe: one instance per stream task, as Kafka Streams uses it.
  */
 final class BalanceProjectionProcessor
-        implements Processor<String, io.tally.avro.LedgerEvent, String, AccountBalance> {
+        implements Processor<String, io.tally.avro.LedgerEvent, String, SpecificRecord> {
     private static final Logger log = LoggerFactory.getLogger(BalanceProjectionProcessor.class);
 
     /** The projector's counters, shared by every task (Micrometer counters are thread-safe). */
@@ -51,8 +57,10 @@ final class BalanceProjectionProcessor
     }
 
     private final Counters counters;
-    private ProcessorContext<String, AccountBalance> context;
+    private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, AccountBalance> balances;
+    private VersionedKeyValueStore<String, AccountBalance> history;
+    private KeyValueStore<String, HoldState> holds;
     private KeyValueStore<String, Long> flagged;
 
     BalanceProjectionProcessor(Counters counters) {
@@ -60,9 +68,11 @@ final class BalanceProjectionProcessor
     }
 
     @Override
-    public void init(ProcessorContext<String, AccountBalance> context) {
+    public void init(ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
         this.balances = context.getStateStore(ProjectorTopology.BALANCE_STORE);
+        this.history = context.getStateStore(ProjectorTopology.BALANCE_HISTORY_STORE);
+        this.holds = context.getStateStore(ProjectorTopology.HOLD_STORE);
         this.flagged = context.getStateStore(ProjectorTopology.FLAGGED_STORE);
     }
 
@@ -125,13 +135,71 @@ final class BalanceProjectionProcessor
         }
         AccountBalance balance = StateCodec.toAvro(next);
         balances.put(accountId, balance);
+        history.put(accountId, balance, next.updatedAtMs());
+        applyToHold(record, event, next);
+        if (changesLocked(event)) {
+            checkLockedAgainstHolds(next);
+        }
         Long missingVersion = flagged.get(accountId);
         if (missingVersion != null && next.version() >= missingVersion) {
             flagged.delete(accountId);
             log.info("account {} reached version {}: no longer flagged", accountId, next.version());
         }
         counters.applied().increment();
-        context.forward(record.withValue(balance));
+        context.forward(record.withValue(balance), ProjectorTopology.SINK);
+    }
+
+    /** Evolves and publishes the hold a hold event names; a hold event the holds cannot explain is an integrity error. */
+    private void applyToHold(Record<String, io.tally.avro.LedgerEvent> record, LedgerEvent event, ProjectedBalance next) {
+        String holdId;
+        if (event instanceof LedgerEvent.HoldPlaced placed) {
+            holdId = placed.holdId();
+        } else if (event instanceof LedgerEvent.HoldCaptured captured) {
+            holdId = captured.holdId();
+        } else if (event instanceof LedgerEvent.HoldReleased released) {
+            holdId = released.holdId();
+        } else {
+            return;
+        }
+        String key = ProjectorTopology.holdKey(next.accountId(), holdId);
+        HoldState after = HoldEvolution.apply(holds.get(key), event, next);
+        if (after == null) {
+            integrityError(IntegrityError.HOLD_MISMATCH);
+            log.error("event {} does not fit hold {} of account {} as projected ({}): hold not changed",
+                    event.header().eventId(), holdId, next.accountId(), holds.get(key));
+            return;
+        }
+        holds.put(key, after);
+        context.forward(record.withKey(key).withValue(after), ProjectorTopology.HOLD_SINK);
+    }
+
+    private static boolean changesLocked(LedgerEvent event) {
+        return event instanceof LedgerEvent.HoldPlaced || event instanceof LedgerEvent.HoldCaptured
+                || event instanceof LedgerEvent.HoldReleased
+                || (event instanceof LedgerEvent.Corrected corrected && corrected.field() == BalanceField.LOCKED);
+    }
+
+    /**
+     * Internal consistency (DESIGN.md, seed 000): locked equals the sum of the account's open holds'
+     * remaining amounts. Checked after every event that can change either side; other events leave both
+     * alone. Costs a prefix scan over the account's holds (open and closed).
+     */
+    private void checkLockedAgainstHolds(ProjectedBalance next) {
+        long openRemainingMinor = 0;
+        String prefix = ProjectorTopology.holdKey(next.accountId(), "");
+        try (KeyValueIterator<String, HoldState> it = holds.prefixScan(prefix, new StringSerializer())) {
+            while (it.hasNext()) {
+                HoldState hold = it.next().value;
+                if (hold.getAccountId().equals(next.accountId()) && hold.getOpen()) {
+                    openRemainingMinor = Math.addExact(openRemainingMinor, hold.getRemainingMinor());
+                }
+            }
+        }
+        if (openRemainingMinor != next.balance().lockedMinor()) {
+            integrityError(IntegrityError.LOCKED_MISMATCH);
+            log.error("account {} at version {}: locked {} but its open holds' remaining amounts sum to {}",
+                    next.accountId(), next.version(), next.balance().lockedMinor(), openRemainingMinor);
+        }
     }
 
     /** Flags the account if its projection has not reached {@code version} yet. */

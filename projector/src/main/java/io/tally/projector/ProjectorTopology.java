@@ -1,19 +1,40 @@
 package io.tally.projector;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.tally.avro.HoldState;
 import io.tally.schemas.LedgerTopics;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.streams.processor.StreamPartitioner;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The projector's topology: {@code ledger.events} → balance projection → {@code ledger.balances}.
+ * The projector's topology: {@code ledger.events} → balance and hold projection →
+ * {@code ledger.balances} and {@code ledger.holds}.
  *
  * <pre>
  *   ledger-events (source, key account id, value io.tally.avro.LedgerEvent)
- *     → project-balances (processor; stores "balances" and "flagged-accounts")
+ *     → project-balances (processor; stores "balances", "balance-history", "holds", "flagged-accounts")
  *     → ledger-balances (sink, key account id, value io.tally.avro.AccountBalance)
+ *     → ledger-holds (sink, key accountId:holdId, value io.tally.avro.HoldState, partitioned by account id)
  * </pre>
+ *
+ * <p>Balance history: every applied balance is also put in {@link #BALANCE_HISTORY_STORE}, a
+ * versioned store (KIP-889) whose timestamp is the event's acceptance time, so a balance can be read
+ * as of an instant within the history retention.
+ *
+ * <p>Holds: a HOLD_PLACED event creates the hold {@code accountId:holdId} in {@link #HOLD_STORE}; a
+ * capture or release (by request or expiry) moves part of its remainder; at 0 the hold is closed and
+ * kept (compaction keeps the closed state on {@code ledger.holds}). A hold event that does not fit the
+ * projected hold (an id placed twice, an unknown or closed hold, more than remains) changes no hold and
+ * is an integrity error ({@code reason=hold_mismatch}); the balance still follows the event. After
+ * every event that can change locked or a hold, locked is checked against the sum of the account's
+ * open holds' remaining amounts ({@code reason=locked_mismatch}, logged at ERROR, not flagged: no
+ * version is missing).
  *
  * <p>Each event is offered to {@link io.tally.core.BalanceProjection#apply} against the account's
  * stored balance, so an event is applied only when it is the account's next version:
@@ -45,6 +66,13 @@ import org.apache.kafka.streams.state.Stores;
 public final class ProjectorTopology {
     /** The account balance store: account id → {@code io.tally.avro.AccountBalance}; changelogged. */
     public static final String BALANCE_STORE = "balances";
+    /**
+     * The balance history: account id → {@code io.tally.avro.AccountBalance}, versioned by the event's
+     * acceptance time (KIP-889); changelogged.
+     */
+    public static final String BALANCE_HISTORY_STORE = "balance-history";
+    /** The hold store: {@code accountId:holdId} → {@code io.tally.avro.HoldState}; changelogged. */
+    public static final String HOLD_STORE = "holds";
     /** Accounts whose projection is known to miss events: account id → missing version; changelogged. */
     public static final String FLAGGED_STORE = "flagged-accounts";
     /** Name of the source node reading {@code ledger.events}. */
@@ -53,6 +81,10 @@ public final class ProjectorTopology {
     public static final String PROCESSOR = "project-balances";
     /** Name of the sink node writing {@code ledger.balances}. */
     public static final String SINK = "ledger-balances";
+    /** Name of the sink node writing {@code ledger.holds}. */
+    public static final String HOLD_SINK = "ledger-holds";
+    /** How long balance history is kept by default: 30 days. */
+    public static final Duration DEFAULT_HISTORY_RETENTION = Duration.ofDays(30);
 
     /** Counter: events applied to a projection. */
     public static final String APPLIED_COUNTER = "tally.projector.events.applied";
@@ -76,6 +108,17 @@ public final class ProjectorTopology {
      * @return a topology with explicitly named nodes and stores
      */
     public static Topology buildTopology(LedgerTopics topics, MeterRegistry metrics) {
+        return buildTopology(topics, metrics, DEFAULT_HISTORY_RETENTION);
+    }
+
+    /**
+     * As {@link #buildTopology(LedgerTopics, MeterRegistry)}, keeping {@code historyRetention} of
+     * balance history for point-in-time reads.
+     *
+     * @param historyRetention how far back {@link #BALANCE_HISTORY_STORE} answers, measured from the
+     *     newest acceptance time it has seen (stream time, not the wall clock)
+     */
+    public static Topology buildTopology(LedgerTopics topics, MeterRegistry metrics, Duration historyRetention) {
         BalanceProjectionProcessor.Counters counters = BalanceProjectionProcessor.Counters.register(metrics);
         Topology topology = new Topology();
         topology.addSource(SOURCE, LedgerTopics.keySerde().deserializer(),
@@ -87,10 +130,39 @@ public final class ProjectorTopology {
         topology.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(FLAGGED_STORE), LedgerTopics.keySerde(), Serdes.Long()),
                 PROCESSOR);
+        topology.addStateStore(Stores.versionedKeyValueStoreBuilder(
+                Stores.persistentVersionedKeyValueStore(BALANCE_HISTORY_STORE, historyRetention),
+                LedgerTopics.keySerde(), LedgerTopics.BALANCE_SERDE), PROCESSOR);
+        topology.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(HOLD_STORE), LedgerTopics.keySerde(), LedgerTopics.HOLD_SERDE),
+                PROCESSOR);
         topology.addSink(SINK, topics.balances(), LedgerTopics.keySerde().serializer(),
                 LedgerTopics.BALANCE_SERDE.serializer(), PROCESSOR);
+        topology.addSink(HOLD_SINK, topics.holds(), LedgerTopics.keySerde().serializer(),
+                LedgerTopics.HOLD_SERDE.serializer(), BY_ACCOUNT, PROCESSOR);
         return topology;
     }
+
+    /**
+     * The key of a hold in {@link #HOLD_STORE} and on {@code ledger.holds}: {@code accountId:holdId}
+     * (hold ids are unique within their account). An account's holds are the keys starting
+     * {@code accountId:} whose value names that account (another account's id may extend it).
+     */
+    public static String holdKey(String accountId, String holdId) {
+        return accountId + ":" + holdId;
+    }
+
+    /**
+     * Puts a hold on the partition of its account, as the default partitioner puts the account's key,
+     * so {@code ledger.holds} is co-partitioned with {@code ledger.events} and {@code ledger.balances}.
+     */
+    private static final StreamPartitioner<String, HoldState> BY_ACCOUNT = new StreamPartitioner<>() {
+        @Override
+        public Optional<Set<Integer>> partitions(String topic, String key, HoldState hold, int numPartitions) {
+            byte[] accountKey = LedgerTopics.keySerde().serializer().serialize(topic, hold.getAccountId());
+            return Optional.of(Set.of(Utils.toPositive(Utils.murmur2(accountKey)) % numPartitions));
+        }
+    };
 
     /** Why an event counted as an integrity error: the {@code reason} tag of {@link #INTEGRITY_COUNTER}. */
     public enum IntegrityError {
@@ -101,7 +173,11 @@ public final class ProjectorTopology {
         /** The projector's balance after the event differs from the writer's {@code balanceAfter}. */
         BALANCE_MISMATCH,
         /** Applying the event overflows a balance. */
-        OVERFLOW;
+        OVERFLOW,
+        /** A hold event that does not fit the projected hold (placed twice, unknown, closed, more than remains). */
+        HOLD_MISMATCH,
+        /** Locked differs from the sum of the account's open holds' remaining amounts. */
+        LOCKED_MISMATCH;
 
         /** The tag value: the constant's name in lower case. */
         public String tag() {

@@ -40,6 +40,40 @@ public final class LedgerHistory {
         return decide(new LedgerCommand.Charge(accountId, accounts.get(accountId).currency().code(), amountMinor));
     }
 
+    /** A hold of {@code amountMinor} placed on {@code accountId}, expiring at {@code expiresAtMs} (or never). */
+    public io.tally.avro.LedgerEvent placeHold(String accountId, String holdId, long amountMinor, Long expiresAtMs) {
+        return decide(new LedgerCommand.PlaceHold(accountId, currency(accountId), holdId, amountMinor, expiresAtMs));
+    }
+
+    /** A capture of {@code amountMinor} from a hold, paying nobody. */
+    public io.tally.avro.LedgerEvent capture(String accountId, String holdId, long amountMinor) {
+        return decide(new LedgerCommand.CaptureHold(accountId, currency(accountId), holdId, amountMinor, null));
+    }
+
+    /** A release of {@code amountMinor} of a hold, or of its remainder when {@code null}. */
+    public io.tally.avro.LedgerEvent release(String accountId, String holdId, Long amountMinor) {
+        return decide(new LedgerCommand.ReleaseHold(accountId, currency(accountId), holdId, amountMinor));
+    }
+
+    /** The expiry of a hold's remainder at {@code nowMs}. */
+    public io.tally.avro.LedgerEvent expire(String accountId, String holdId, long nowMs) {
+        return decide(new LedgerCommand.ExpireHold(accountId, holdId, nowMs));
+    }
+
+    /** A correction of {@code field} by {@code deltaMinor}. */
+    public io.tally.avro.LedgerEvent correct(String accountId, io.tally.core.BalanceField field, long deltaMinor) {
+        return decide(new LedgerCommand.Correct(accountId, currency(accountId), field, deltaMinor, "run-1", "test"));
+    }
+
+    /** The acceptance time the next event will get, epoch ms. */
+    public long nextAcceptedAtMs() {
+        return clockMs + 1_000;
+    }
+
+    private String currency(String accountId) {
+        return accounts.get(accountId).currency().code();
+    }
+
     /** Every event decided so far, in order. */
     public List<io.tally.avro.LedgerEvent> events() {
         return List.copyOf(events);

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tally.avro.AccountBalance;
 import io.tally.avro.EventType;
+import io.tally.avro.HoldState;
+import io.tally.core.BalanceField;
 import io.tally.avro.LedgerEvent;
 import io.tally.core.Currency;
 import io.tally.projector.ProjectorTopology.IntegrityError;
@@ -22,6 +24,7 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.VersionedKeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,6 +42,9 @@ class ProjectorTopologyTest {
     private TestOutputTopic<String, AccountBalance> balances;
     private KeyValueStore<String, AccountBalance> store;
     private KeyValueStore<String, Long> flagged;
+    private TestOutputTopic<String, HoldState> holdTopic;
+    private KeyValueStore<String, HoldState> holds;
+    private VersionedKeyValueStore<String, AccountBalance> balanceHistory;
 
     @BeforeEach
     void setUp(@TempDir Path stateDir) {
@@ -52,6 +58,110 @@ class ProjectorTopologyTest {
                 topics.balances(), new StringDeserializer(), LedgerTopics.BALANCE_SERDE.deserializer());
         store = driver.getKeyValueStore(ProjectorTopology.BALANCE_STORE);
         flagged = driver.getKeyValueStore(ProjectorTopology.FLAGGED_STORE);
+        holdTopic = driver.createOutputTopic(topics.holds(), new StringDeserializer(), LedgerTopics.HOLD_SERDE.deserializer());
+        holds = driver.getKeyValueStore(ProjectorTopology.HOLD_STORE);
+        balanceHistory = driver.getVersionedKeyValueStore(ProjectorTopology.BALANCE_HISTORY_STORE);
+    }
+
+    @Test
+    void holdLifecyclePlacedCapturedReleasedAndExpired() {
+        pipe(history.open("a", CZK), history.credit("a", 10_000));
+        LedgerEvent place = history.placeHold("a", "ride-42", 2_500, 1_900_000_000_000L);
+        LedgerEvent capture = history.capture("a", "ride-42", 1_800);
+        LedgerEvent release = history.release("a", "ride-42", null);
+        LedgerEvent placeB = history.placeHold("a", "escrow", 1_000, 1_700_000_100_000L);
+        LedgerEvent releasePart = history.release("a", "escrow", 400L);
+        LedgerEvent expire = history.expire("a", "escrow", 1_700_000_200_000L);
+        pipe(place, capture, release, placeB, releasePart);
+
+        HoldState escrowOpen = holds.get("a:escrow");
+        assertThat(escrowOpen.getOpen()).isTrue();
+        assertThat(escrowOpen.getRemainingMinor()).isEqualTo(600);
+        assertThat(store.get("a").getLockedMinor()).isEqualTo(600);
+        pipe(expire);
+
+        HoldState ride = holds.get("a:ride-42");
+        assertThat(ride.getAmountMinor()).isEqualTo(2_500);
+        assertThat(ride.getCapturedMinor()).isEqualTo(1_800);
+        assertThat(ride.getReleasedMinor()).isEqualTo(700);
+        assertThat(ride.getRemainingMinor()).isZero();
+        assertThat(ride.getOpen()).isFalse();
+        assertThat(ride.getExpired()).isFalse();
+        assertThat(ride.getExpiresAtMs()).isEqualTo(1_900_000_000_000L);
+        assertThat(ride.getPlacedAtMs()).isEqualTo(place.getAcceptedAtMs());
+        assertThat(ride.getVersion()).isEqualTo(release.getVersion());
+        assertThat(ride.getLastEventId()).isEqualTo(release.getEventId());
+        HoldState escrow = holds.get("a:escrow");
+        assertThat(escrow.getReleasedMinor()).isEqualTo(1_000);
+        assertThat(escrow.getOpen()).isFalse();
+        assertThat(escrow.getExpired()).isTrue();
+        assertThat(store.get("a").getLockedMinor()).isZero();
+        assertThat(store.get("a").getAvailableMinor()).isEqualTo(10_000 - 1_800);
+
+        // Published as they change, keyed accountId:holdId, on the account's partition.
+        assertThat(holdTopic.readKeyValuesToList()).extracting(kv -> kv.key + " " + kv.value.getRemainingMinor())
+                .containsExactly("a:ride-42 2500", "a:ride-42 700", "a:ride-42 0", "a:escrow 1000", "a:escrow 600",
+                        "a:escrow 0");
+        assertThat(integrityErrors()).isZero();
+    }
+
+    @Test
+    void duplicatedHoldEventsChangeTheHoldOnce() {
+        LedgerEvent open = history.open("a", CZK);
+        LedgerEvent credit = history.credit("a", 1_000);
+        LedgerEvent place = history.placeHold("a", "h", 500, null);
+        LedgerEvent capture = history.capture("a", "h", 200);
+        pipe(open, credit, place, place, capture, capture, place);
+
+        assertThat(holds.get("a:h").getCapturedMinor()).isEqualTo(200);
+        assertThat(holds.get("a:h").getRemainingMinor()).isEqualTo(300);
+        assertThat(store.get("a").getLockedMinor()).isEqualTo(300);
+        assertThat(count(ProjectorTopology.DUPLICATE_COUNTER)).isEqualTo(3);
+        assertThat(holdTopic.readValuesToList()).hasSize(2);
+        assertThat(integrityErrors()).isZero();
+    }
+
+    @Test
+    void lockedThatNoLongerMatchesTheOpenHoldsIsAnIntegrityError() {
+        pipe(history.open("a", CZK), history.credit("a", 1_000), history.placeHold("a", "h", 500, null));
+        assertThat(integrityErrors()).isZero();
+
+        pipe(history.correct("a", BalanceField.LOCKED, -100));
+
+        assertThat(integrityErrors(IntegrityError.LOCKED_MISMATCH)).isEqualTo(1);
+        assertThat(store.get("a").getLockedMinor()).as("the projection still follows the log").isEqualTo(400);
+        assertThat(flagged.get("a")).as("no version is missing").isNull();
+    }
+
+    @Test
+    void aCaptureOfAHoldTheProjectionDoesNotKnowIsAnIntegrityError() {
+        LedgerEvent open = history.open("a", CZK);
+        LedgerEvent credit = history.credit("a", 1_000);
+        history.placeHold("a", "h", 500, null);
+        LedgerEvent capture = history.capture("a", "h", 200);
+        // A broken writer's capture of a hold it never placed: version 3 is the capture.
+        LedgerEvent orphan = LedgerEvent.newBuilder(capture).setVersion(3).setEventId("a:3")
+                .setAvailableAfterMinor(1_000).setLockedAfterMinor(-200).build();
+        pipe(open, credit, orphan);
+
+        assertThat(integrityErrors(IntegrityError.HOLD_MISMATCH)).isEqualTo(1);
+        assertThat(integrityErrors(IntegrityError.LOCKED_MISMATCH)).isEqualTo(1);
+        assertThat(holds.get("a:h")).isNull();
+    }
+
+    @Test
+    void balanceHistoryAnswersAsOfAnInstant() {
+        LedgerEvent open = history.open("a", CZK);
+        LedgerEvent credit = history.credit("a", 1_000);
+        LedgerEvent charge = history.charge("a", 300);
+        pipe(open, credit, charge);
+
+        assertThat(balanceHistory.get("a", open.getAcceptedAtMs() - 1)).as("before the account existed").isNull();
+        assertThat(balanceHistory.get("a", open.getAcceptedAtMs()).value()).isEqualTo(balance(open, 0));
+        assertThat(balanceHistory.get("a", credit.getAcceptedAtMs() + 999).value()).isEqualTo(balance(credit, 1_000));
+        assertThat(balanceHistory.get("a", charge.getAcceptedAtMs()).value()).isEqualTo(balance(charge, 700));
+        assertThat(balanceHistory.get("a").value()).isEqualTo(store.get("a"));
+        assertThat(balanceHistory.get("a", credit.getAcceptedAtMs()).timestamp()).isEqualTo(credit.getAcceptedAtMs());
     }
 
     @AfterEach

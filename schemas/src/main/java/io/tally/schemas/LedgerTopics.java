@@ -2,6 +2,7 @@ package io.tally.schemas;
 
 import io.tally.avro.AccountBalance;
 import io.tally.avro.BalanceCorrection;
+import io.tally.avro.HoldState;
 import io.tally.avro.LedgerEvent;
 import io.tally.avro.LedgerRequest;
 import io.tally.avro.LedgerResult;
@@ -24,11 +25,13 @@ import org.apache.kafka.common.serialization.Serdes;
  * @param transfers {@code ledger.transfers}: ledger-service's internal topic for the payee's side of
  *     money that crosses accounts (and the payer's compensation), keyed by account id, time-limited;
  *     co-partitioned with {@code requests}
+ * @param holds {@code ledger.holds}: projected holds, keyed by {@code accountId:holdId} and partitioned
+ *     by account id (as the account's balance), compacted
  * @param partitions partitions of the keyed-by-account topics
  */
 public record LedgerTopics(
         String requests, String events, String results, String requestsDlq, String balances, String corrections,
-        String transfers, int partitions) {
+        String transfers, String holds, int partitions) {
 
     /** Seven days, for the time-limited topics. */
     public static final long SEVEN_DAYS_MS = 7L * 24 * 60 * 60 * 1000;
@@ -42,7 +45,7 @@ public record LedgerTopics(
     public static LedgerTopics withPrefix(String prefix, int partitions) {
         return new LedgerTopics(prefix + "ledger.requests", prefix + "ledger.events", prefix + "ledger.results",
                 prefix + "ledger.requests.dlq", prefix + "ledger.balances", prefix + "ledger.corrections",
-                prefix + "ledger.transfers", partitions);
+                prefix + "ledger.transfers", prefix + "ledger.holds", partitions);
     }
 
     /** What to create: cleanup policy and retention per DESIGN.md's topic table. */
@@ -57,7 +60,8 @@ public record LedgerTopics(
                 new TopicSpec(requestsDlq, partitions, timeLimited),
                 new TopicSpec(balances, partitions, compacted),
                 new TopicSpec(corrections, partitions, forever),
-                new TopicSpec(transfers, partitions, timeLimited));
+                new TopicSpec(transfers, partitions, timeLimited),
+                new TopicSpec(holds, partitions, compacted));
     }
 
 
@@ -76,4 +80,6 @@ public record LedgerTopics(
     public static final Serde<AccountBalance> BALANCE_SERDE = SingleObjectSerde.of(AccountBalance.class);
     /** Value serde of {@link #corrections}. */
     public static final Serde<BalanceCorrection> CORRECTION_SERDE = SingleObjectSerde.of(BalanceCorrection.class);
+    /** Value serde of {@link #holds}. */
+    public static final Serde<HoldState> HOLD_SERDE = SingleObjectSerde.of(HoldState.class);
 }

@@ -3,8 +3,13 @@ package io.tally.projector.kafka;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.tally.avro.AccountBalance;
+import io.tally.avro.HoldState;
 import io.tally.projector.ProjectorTopology;
+import io.tally.schemas.LedgerTopics;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Set;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -12,7 +17,13 @@ import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.query.QueryResult;
+import org.apache.kafka.streams.query.StateQueryRequest;
+import org.apache.kafka.streams.query.StateQueryResult;
+import org.apache.kafka.streams.query.VersionedKeyQuery;
+import org.apache.kafka.streams.state.VersionedRecord;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
@@ -49,7 +60,8 @@ public final class ProjectorApp implements AutoCloseable {
      */
     public ProjectorApp(ProjectorConfig config, MeterRegistry metrics) {
         this.config = config;
-        this.streams = new KafkaStreams(ProjectorTopology.buildTopology(config.topics(), metrics),
+        this.streams = new KafkaStreams(
+                ProjectorTopology.buildTopology(config.topics(), metrics, config.historyRetention()),
                 streamsProperties(config));
         this.streams.setUncaughtExceptionHandler(e -> {
             log.error("projector {} stream thread failed; shutting the client down", config.applicationId(), e);
@@ -144,6 +156,42 @@ public final class ProjectorApp implements AutoCloseable {
                     .withPartition(partition)));
         }
         return stores;
+    }
+
+    /**
+     * The holds this instance holds: {@code accountId:holdId} (see {@link ProjectorTopology#holdKey})
+     * → hold state, open and closed.
+     *
+     * @throws org.apache.kafka.streams.errors.InvalidStateStoreException as {@link #balances()}
+     */
+    public ReadOnlyKeyValueStore<String, HoldState> holds() {
+        return streams.store(StoreQueryParameters.fromNameAndType(
+                ProjectorTopology.HOLD_STORE, QueryableStoreTypes.keyValueStore()));
+    }
+
+    /**
+     * The balance of {@code accountId} as it was at {@code asOf} (the last event accepted at or before
+     * it), from the balance history (KIP-889 versioned store, read with interactive queries v2).
+     *
+     * @return the balance, or empty if the account had none then, or {@code asOf} is older than the
+     *     history retention
+     * @throws InvalidStateStoreException if this instance does not host the account's partition now or
+     *     the store is not queryable (rebalancing, restoring); retry later or ask its owner
+     */
+    public Optional<AccountBalance> balanceAsOf(String accountId, Instant asOf) {
+        int partition = streams.queryMetadataForKey(ProjectorTopology.BALANCE_STORE, accountId,
+                LedgerTopics.keySerde().serializer()).partition();
+        StateQueryRequest<VersionedRecord<AccountBalance>> request = StateQueryRequest
+                .inStore(ProjectorTopology.BALANCE_HISTORY_STORE)
+                .withQuery(VersionedKeyQuery.<String, AccountBalance>withKey(accountId).asOf(asOf))
+                .withPartitions(Set.of(partition));
+        StateQueryResult<VersionedRecord<AccountBalance>> result = streams.query(request);
+        QueryResult<VersionedRecord<AccountBalance>> answer = result.getPartitionResults().get(partition);
+        if (answer == null || answer.isFailure()) {
+            throw new InvalidStateStoreException("balance history of partition " + partition + " not queryable here: "
+                    + (answer == null ? "no answer" : answer.getFailureReason() + " " + answer.getFailureMessage()));
+        }
+        return Optional.ofNullable(answer.getResult()).map(VersionedRecord::value);
     }
 
     /**

@@ -1,7 +1,9 @@
 package io.tally.projector.kafka;
 
 import io.tally.schemas.LedgerTopics;
+import io.tally.projector.ProjectorTopology;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 
@@ -17,22 +19,35 @@ import java.util.Objects;
  * @param stateDir where RocksDB stores live; one per instance
  * @param topics the topic names
  * @param replicationFactor replicas of the internal (changelog) topics, {@code >= 1}
- * @throws IllegalArgumentException if the application id is blank or the replication factor is
- *     below 1
+ * @param historyRetention how far back point-in-time balance reads reach (the versioned store's
+ *     history retention), positive
+ * @throws IllegalArgumentException if the application id is blank, the replication factor is below
+ *     1 or the history retention is not positive
  */
 public record ProjectorConfig(
         Map<String, Object> kafkaProperties, String applicationId, Path stateDir, LedgerTopics topics,
-        int replicationFactor) {
+        int replicationFactor, Duration historyRetention) {
     public ProjectorConfig {
         kafkaProperties = Map.copyOf(kafkaProperties);
         Objects.requireNonNull(applicationId, "applicationId");
         Objects.requireNonNull(stateDir, "stateDir");
         Objects.requireNonNull(topics, "topics");
+        Objects.requireNonNull(historyRetention, "historyRetention");
+        if (historyRetention.isNegative() || historyRetention.isZero()) {
+            throw new IllegalArgumentException("historyRetention must be positive: " + historyRetention);
+        }
         if (applicationId.isBlank()) {
             throw new IllegalArgumentException("applicationId must not be blank");
         }
         if (replicationFactor < 1) {
             throw new IllegalArgumentException("replicationFactor must be >= 1: " + replicationFactor);
         }
+    }
+
+    /** With {@link ProjectorTopology#DEFAULT_HISTORY_RETENTION}. */
+    public ProjectorConfig(Map<String, Object> kafkaProperties, String applicationId, Path stateDir, LedgerTopics topics,
+            int replicationFactor) {
+        this(kafkaProperties, applicationId, stateDir, topics, replicationFactor,
+                ProjectorTopology.DEFAULT_HISTORY_RETENTION);
     }
 }
