@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Properties;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -120,6 +121,18 @@ public final class ProjectorApp implements AutoCloseable {
             }
             Thread.sleep(50);
         }
+    }
+
+    /**
+     * Where {@code accountId}'s balance, history and holds live: its partition and the
+     * {@code application.server} of the instance that hosts it actively.
+     *
+     * @return the metadata, or {@link KeyQueryMetadata#NOT_AVAILABLE} while it is not known (not
+     *     started, rebalancing)
+     */
+    public KeyQueryMetadata ownerOf(String accountId) {
+        return streams.queryMetadataForKey(ProjectorTopology.BALANCE_STORE, accountId,
+                LedgerTopics.keySerde().serializer());
     }
 
     /** The client's current state. */
