@@ -9,6 +9,7 @@ import io.tally.ledger.http.Tokens;
 import io.tally.ledger.kafka.LedgerServiceApp;
 import io.tally.ledger.kafka.LedgerServiceConfig;
 import io.tally.ledger.kafka.RequestPublisher;
+import io.tally.projector.http.ProjectorHttpApi;
 import io.tally.projector.jdbc.BalanceCacheSink;
 import io.tally.projector.jdbc.ProjectorSchema;
 import io.tally.projector.kafka.ProjectorApp;
@@ -25,6 +26,8 @@ import java.util.Optional;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,6 +65,7 @@ public final class LocalStack implements AutoCloseable {
     private LedgerServiceApp ledger;
     private ProjectorApp projector;
     private BalanceCacheSink sink;
+    private HostInfo projectorServer;
 
     private LocalStack(Map<String, Object> kafka, LedgerTopics topics, PostgresServer postgres, String description) {
         this.kafka = kafka;
@@ -122,7 +126,11 @@ public final class LocalStack implements AutoCloseable {
         ledger = new LedgerServiceApp(new LedgerServiceConfig(kafka, LedgerServiceConfig.DEFAULT_APPLICATION_ID,
                 stateDir.resolve("ledger-service"), topics, replicationFactor), metrics);
         started.add(ledger);
-        projector = new ProjectorApp(new ProjectorConfig(kafka, PROJECTOR_APPLICATION_ID, stateDir.resolve("projector"),
+        Map<String, Object> projectorKafka = new HashMap<>(kafka);
+        if (projectorServer != null) {
+            projectorKafka.put(StreamsConfig.APPLICATION_SERVER_CONFIG, projectorServer.host() + ":" + projectorServer.port());
+        }
+        projector = new ProjectorApp(new ProjectorConfig(projectorKafka, PROJECTOR_APPLICATION_ID, stateDir.resolve("projector"),
                 topics, replicationFactor), metrics);
         started.add(projector);
         sink = new BalanceCacheSink(kafka, "tally-balance-cache-sink", topics, postgres.dataSource());
@@ -149,6 +157,29 @@ public final class LocalStack implements AutoCloseable {
                 () -> ledger.state().isRunningOrRebalancing(), metrics, java.time.Clock.systemUTC());
         started.add(api);
         return api.start(host, port);
+    }
+
+    /**
+     * Makes the projector answer interactive queries at {@code host:port} (its {@code application.server});
+     * call before {@link #startServices}, then {@link #startProjectorHttp}.
+     */
+    public void serveProjectorAt(String host, int port) {
+        projectorServer = new HostInfo(host, port);
+    }
+
+    /**
+     * Starts the projector's read API on the address given to {@link #serveProjectorAt}; call after
+     * {@link #startServices}. Reads need a token with the {@code read} scope.
+     *
+     * @param minVersionTimeout how long {@code ?minVersion=} waits
+     */
+    public ProjectorHttpApi startProjectorHttp(Tokens tokens, Duration minVersionTimeout, MeterRegistry metrics) {
+        ProjectorHttpApi api = new ProjectorHttpApi(projector, projectorServer, token -> tokens.find(token)
+                .map(entry -> entry.scopes().contains(Tokens.Scope.READ) ? ProjectorHttpApi.Access.GRANTED
+                        : ProjectorHttpApi.Access.MISSING_READ_SCOPE)
+                .orElse(ProjectorHttpApi.Access.UNKNOWN_TOKEN), minVersionTimeout, metrics);
+        started.add(api);
+        return api.start(projectorServer.host(), projectorServer.port());
     }
 
     /** Kafka client properties of this stack ({@code bootstrap.servers} and the passed-through ones). */

@@ -4,6 +4,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tally.ledger.http.LedgerHttpApi;
 import io.tally.ledger.http.Tokens;
+import io.tally.projector.http.ProjectorHttpApi;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +31,7 @@ import picocli.CommandLine.Option;
  * {@code <data dir>/admin-token} (owner-only) and printed, so a new user can call the API at once.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Run the stack and ledger-service's HTTP API until interrupted.")
+        description = "Run the stack, ledger-service's HTTP API and the projector's read API until interrupted.")
 public final class ServeCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
 
@@ -42,6 +43,12 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--port", defaultValue = "8080", description = "ledger-service's HTTP port (default: ${DEFAULT-VALUE}; 0 = any free port).")
     int port;
+
+    @Option(names = "--projector-port", defaultValue = "8081", description = "The projector's read API port, also its interactive-query address (default: ${DEFAULT-VALUE}).")
+    int projectorPort;
+
+    @Option(names = "--min-version-timeout", defaultValue = "PT5S", description = "How long a read with ?minVersion= waits (default: ${DEFAULT-VALUE}).")
+    Duration minVersionTimeout;
 
     @Option(names = "--tokens", paramLabel = "FILE", description = "Token hashes and scopes (default: $TALLY_TOKENS_FILE, else a generated admin token).")
     Path tokensFile;
@@ -66,12 +73,17 @@ public final class ServeCommand implements Callable<Integer> {
         }, "tally-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
+            stack.serveProjectorAt(host, projectorPort);
             stack.startServices(dir.resolve("streams"), stackOptions.replicationFactor(), metrics, Duration.ofMinutes(2));
             LedgerHttpApi api = stack.startLedgerHttp(tokens, host, port, requestTimeout, metrics);
             String base = "http://" + host + ":" + api.port();
+            ProjectorHttpApi reads = stack.startProjectorHttp(tokens, minVersionTimeout, metrics);
+            String readBase = "http://" + host + ":" + reads.port();
             out.println("tally is serving (" + stack.description() + "; data in " + dir + ")");
             out.println("  ledger-service API   " + base + "/v1   (OpenAPI: " + base + "/openapi.json)");
             out.println("  health, metrics      " + base + "/health, " + base + "/metrics");
+            out.println("  projector API        " + readBase + "/v1/accounts/{id}/balance[?asOf=|?minVersion=], "
+                    + readBase + "/v1/accounts/{id}/holds, " + readBase + "/v1/holds/{holdId}?accountId=");
             out.println("  Kafka                " + stack.kafka().get("bootstrap.servers"));
             out.println("Press Ctrl-C to stop.");
         } catch (Exception e) {
