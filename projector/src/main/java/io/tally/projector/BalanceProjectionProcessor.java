@@ -57,14 +57,16 @@ final class BalanceProjectionProcessor
     }
 
     private final Counters counters;
+    private final boolean publish;
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, AccountBalance> balances;
     private VersionedKeyValueStore<String, AccountBalance> history;
     private KeyValueStore<String, HoldState> holds;
     private KeyValueStore<String, Long> flagged;
 
-    BalanceProjectionProcessor(Counters counters) {
+    BalanceProjectionProcessor(Counters counters, boolean publish) {
         this.counters = counters;
+        this.publish = publish;
     }
 
     @Override
@@ -146,7 +148,9 @@ final class BalanceProjectionProcessor
             log.info("account {} reached version {}: no longer flagged", accountId, next.version());
         }
         counters.applied().increment();
-        context.forward(record.withValue(balance), ProjectorTopology.SINK);
+        if (publish) {
+            context.forward(record.withValue(balance), ProjectorTopology.SINK);
+        }
     }
 
     /** Evolves and publishes the hold a hold event names; a hold event the holds cannot explain is an integrity error. */
@@ -170,7 +174,9 @@ final class BalanceProjectionProcessor
             return;
         }
         holds.put(key, after);
-        context.forward(record.withKey(key).withValue(after), ProjectorTopology.HOLD_SINK);
+        if (publish) {
+            context.forward(record.withKey(key).withValue(after), ProjectorTopology.HOLD_SINK);
+        }
     }
 
     private static boolean changesLocked(LedgerEvent event) {

@@ -119,11 +119,23 @@ public final class ProjectorTopology {
      *     newest acceptance time it has seen (stream time, not the wall clock)
      */
     public static Topology buildTopology(LedgerTopics topics, MeterRegistry metrics, Duration historyRetention) {
+        return buildTopology(topics, metrics, historyRetention, Publishing.PUBLISH);
+    }
+
+    /**
+     * As {@link #buildTopology(LedgerTopics, MeterRegistry, Duration)}; with {@link Publishing#TABLES_ONLY}
+     * the stores are built but nothing is written to {@code ledger.balances} or {@code ledger.holds} (a
+     * rebuild beside the live projection must not publish until it is known to agree). The stores and
+     * their changelogs are the same either way, so an application id built one way can later run the
+     * other.
+     */
+    public static Topology buildTopology(LedgerTopics topics, MeterRegistry metrics, Duration historyRetention,
+            Publishing publishing) {
         BalanceProjectionProcessor.Counters counters = BalanceProjectionProcessor.Counters.register(metrics);
         Topology topology = new Topology();
         topology.addSource(SOURCE, LedgerTopics.keySerde().deserializer(),
                 LedgerTopics.EVENT_SERDE.deserializer(), topics.events());
-        topology.addProcessor(PROCESSOR, () -> new BalanceProjectionProcessor(counters), SOURCE);
+        topology.addProcessor(PROCESSOR, () -> new BalanceProjectionProcessor(counters, publishing == Publishing.PUBLISH), SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(BALANCE_STORE), LedgerTopics.keySerde(), LedgerTopics.BALANCE_SERDE),
                 PROCESSOR);
@@ -136,10 +148,12 @@ public final class ProjectorTopology {
         topology.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(HOLD_STORE), LedgerTopics.keySerde(), LedgerTopics.HOLD_SERDE),
                 PROCESSOR);
-        topology.addSink(SINK, topics.balances(), LedgerTopics.keySerde().serializer(),
-                LedgerTopics.BALANCE_SERDE.serializer(), PROCESSOR);
-        topology.addSink(HOLD_SINK, topics.holds(), LedgerTopics.keySerde().serializer(),
-                LedgerTopics.HOLD_SERDE.serializer(), BY_ACCOUNT, PROCESSOR);
+        if (publishing == Publishing.PUBLISH) {
+            topology.addSink(SINK, topics.balances(), LedgerTopics.keySerde().serializer(),
+                    LedgerTopics.BALANCE_SERDE.serializer(), PROCESSOR);
+            topology.addSink(HOLD_SINK, topics.holds(), LedgerTopics.keySerde().serializer(),
+                    LedgerTopics.HOLD_SERDE.serializer(), BY_ACCOUNT, PROCESSOR);
+        }
         return topology;
     }
 
@@ -163,6 +177,14 @@ public final class ProjectorTopology {
             return Optional.of(Set.of(Utils.toPositive(Utils.murmur2(accountKey)) % numPartitions));
         }
     };
+
+    /** Whether the projection publishes its tables on their compacted topics. */
+    public enum Publishing {
+        /** The live projector: stores and topics. */
+        PUBLISH,
+        /** A rebuild: stores (and their changelogs) only. */
+        TABLES_ONLY
+    }
 
     /** Why an event counted as an integrity error: the {@code reason} tag of {@link #INTEGRITY_COUNTER}. */
     public enum IntegrityError {

@@ -42,6 +42,26 @@ public interface AccountBalanceTable {
             WHERE account_balances.version < EXCLUDED.version""")
     int[] upsert(@BindMethods Collection<CachedBalance> rows);
 
+    /**
+     * As {@link #upsert}, but a row of the same version is overwritten too: a rebuild's refill repairs a
+     * row whose amounts drifted without its version moving; a newer row is still never moved back.
+     */
+    @SqlBatch("""
+            INSERT INTO account_balances
+                (account_id, currency, scale, available_minor, locked_minor, version, last_event_id, updated_at)
+            VALUES (:accountId, :currency, :scale, :availableMinor, :lockedMinor, :version, :lastEventId, :updatedAt)
+            ON CONFLICT (account_id) DO UPDATE SET
+                currency = EXCLUDED.currency,
+                scale = EXCLUDED.scale,
+                available_minor = EXCLUDED.available_minor,
+                locked_minor = EXCLUDED.locked_minor,
+                version = EXCLUDED.version,
+                last_event_id = EXCLUDED.last_event_id,
+                updated_at = EXCLUDED.updated_at,
+                synced_at = now()
+            WHERE account_balances.version <= EXCLUDED.version""")
+    int[] refill(@BindMethods Collection<CachedBalance> rows);
+
     /** The row of {@code accountId}, if any. */
     @SqlQuery("""
             SELECT account_id, currency, scale, available_minor, locked_minor, version, last_event_id, updated_at

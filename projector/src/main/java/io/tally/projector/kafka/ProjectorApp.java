@@ -60,9 +60,17 @@ public final class ProjectorApp implements AutoCloseable {
      * @param metrics where the projector's counters and the Kafka Streams client metrics go
      */
     public ProjectorApp(ProjectorConfig config, MeterRegistry metrics) {
+        this(config, metrics, ProjectorTopology.Publishing.PUBLISH);
+    }
+
+    /**
+     * Builds the projector, publishing its tables or not (a rebuild beside the live projection does
+     * not); connects to nothing until {@link #start}.
+     */
+    public ProjectorApp(ProjectorConfig config, MeterRegistry metrics, ProjectorTopology.Publishing publishing) {
         this.config = config;
         this.streams = new KafkaStreams(
-                ProjectorTopology.buildTopology(config.topics(), metrics, config.historyRetention()),
+                ProjectorTopology.buildTopology(config.topics(), metrics, config.historyRetention(), publishing),
                 streamsProperties(config));
         this.streams.setUncaughtExceptionHandler(e -> {
             log.error("projector {} stream thread failed; shutting the client down", config.applicationId(), e);

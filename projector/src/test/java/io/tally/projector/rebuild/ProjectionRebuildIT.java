@@ -1,0 +1,163 @@
+package io.tally.projector.rebuild;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tally.avro.AccountBalance;
+import io.tally.avro.LedgerEvent;
+import io.tally.core.Currency;
+import io.tally.embedded.PostgresServer;
+import io.tally.embedded.testing.TestInfrastructure;
+import io.tally.projector.Eventually;
+import io.tally.projector.LedgerHistory;
+import io.tally.projector.ProjectorTopology;
+import io.tally.projector.jdbc.AccountBalanceTable;
+import io.tally.projector.jdbc.CachedBalance;
+import io.tally.projector.jdbc.LiveApplicationTable;
+import io.tally.projector.jdbc.ProjectorSchema;
+import io.tally.projector.kafka.ProjectorApp;
+import io.tally.projector.kafka.ProjectorConfig;
+import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.TopicAdmin;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.sqlobject.SqlObjectPlugin;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A rebuild on the real broker and PostgreSQL: one that agrees with the live projection switches
+ * readers to it; one that finds a planted difference reports it and keeps the live one.
+ */
+class ProjectionRebuildIT {
+    private static final Duration TIMEOUT = Duration.ofSeconds(90);
+    private static final Currency CZK = new Currency("CZK", 2);
+
+    private final TestInfrastructure infra = TestInfrastructure.get();
+    private final Map<String, Object> kafka =
+            Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers());
+
+    @Test
+    void switchesOnlyToARebuildThatAgrees(@TempDir Path stateDir) throws Exception {
+        LedgerTopics topics = LedgerTopics.withPrefix(TestInfrastructure.uniqueName("rebuild") + ".", 2);
+        String live = TestInfrastructure.uniqueName("rebuild-live");
+        try (Admin admin = Admin.create(kafka)) {
+            TopicAdmin.ensure(admin, topics.specs(), (short) 1);
+        }
+        DataSource database = PostgresServer.dataSource(infra.newDatabase("rebuild"));
+        ProjectorSchema.migrate(database);
+        LedgerHistory history = new LedgerHistory();
+        for (int i = 0; i < 20; i++) {
+            history.open("acct-" + i, CZK);
+            history.credit("acct-" + i, 1_000 + i);
+        }
+        history.placeHold("acct-3", "h1", 300, null);
+        history.capture("acct-3", "h1", 100);
+        history.charge("acct-4", 4);
+        List<LedgerEvent> events = history.events();
+        send(topics, events);
+        send(topics, events.subList(0, 5)); // duplicates: the version guard drops them
+
+        try (ProjectorApp app = new ProjectorApp(new ProjectorConfig(kafka, live, stateDir, topics, 1),
+                new SimpleMeterRegistry())) {
+            app.start();
+            app.awaitRunning(TIMEOUT);
+            Eventually.await("the live projection has every account", TIMEOUT, () -> {
+                try {
+                    AccountBalance a3 = app.balances().get("acct-3");
+                    AccountBalance a4 = app.balances().get("acct-4");
+                    return app.balances().approximateNumEntries() >= 20 && a3 != null && a3.getVersion() == 4
+                            && a4 != null && a4.getVersion() == 3;
+                } catch (RuntimeException notYet) {
+                    return false;
+                }
+            });
+        }
+
+        ProjectionRebuild rebuild = new ProjectionRebuild(kafka, topics, stateDir, 1);
+        AtomicLong total = new AtomicLong(-1);
+        AtomicLong lastEvents = new AtomicLong();
+        String first = live + "-r1";
+        ProjectionRebuild.Result agreed = rebuild.run(database, live, first, true, new ProjectionRebuild.Listener() {
+            @Override
+            public void started(long totalOffsets) {
+                total.set(totalOffsets);
+            }
+
+            @Override
+            public void progress(long committedOffsets, long processed) {
+                lastEvents.set(processed);
+            }
+        }, TIMEOUT);
+
+        assertThat(total.get()).isGreaterThanOrEqualTo(events.size() + 5);
+        assertThat(agreed.events()).isEqualTo(events.size() + 5);
+        assertThat(lastEvents.get()).isEqualTo(agreed.events());
+        assertThat(agreed.balances()).isEqualTo(20);
+        assertThat(agreed.holds()).isEqualTo(1);
+        assertThat(agreed.differences()).isEmpty();
+        assertThat(agreed.switched()).isTrue();
+        assertThat(LiveApplicationTable.current(database)).hasValue(first);
+
+        // Plant a difference in the now-live projection's balance table: one cent more on acct-7.
+        String changelog = first + "-" + ProjectorTopology.BALANCE_STORE + "-changelog";
+        AccountBalance real = agreed.rebuiltBalances().stream().filter(b -> b.getAccountId().equals("acct-7"))
+                .findFirst().orElseThrow();
+        AccountBalance planted = AccountBalance.newBuilder(real).setAvailableMinor(real.getAvailableMinor() + 1).build();
+        try (KafkaProducer<String, AccountBalance> producer = new KafkaProducer<>(Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"),
+                LedgerTopics.keySerde().serializer(), LedgerTopics.BALANCE_SERDE.serializer())) {
+            producer.send(new ProducerRecord<>(changelog, "acct-7", planted)).get();
+        }
+
+        String second = live + "-r2";
+        ProjectionRebuild.Result refused = rebuild.run(database, first, second, true, quiet(), TIMEOUT);
+        assertThat(refused.switched()).isFalse();
+        assertThat(refused.differenceCount()).isEqualTo(1);
+        assertThat(refused.differences()).singleElement().satisfies(d -> {
+            assertThat(d.table()).isEqualTo("balances");
+            assertThat(d.key()).isEqualTo("acct-7");
+            assertThat(d.live()).isEqualTo(planted);
+            assertThat(d.rebuilt()).isEqualTo(real);
+        });
+        assertThat(LiveApplicationTable.current(database)).as("the live projection stays").hasValue(first);
+
+        // The cache refill writes the rebuilt rows, repairing a row that drifted at the same version.
+        Jdbi jdbi = Jdbi.create(database).installPlugin(new SqlObjectPlugin());
+        jdbi.useExtension(AccountBalanceTable.class, t -> t.upsert(List.of(CachedBalance.of(planted))));
+        assertThat(ProjectionRebuild.refillCache(database, refused.rebuiltBalances())).isEqualTo(20);
+        assertThat(jdbi.withExtension(AccountBalanceTable.class, AccountBalanceTable::findAll))
+                .isEqualTo(refused.rebuiltBalances().stream().map(CachedBalance::of).toList());
+    }
+
+    private static ProjectionRebuild.Listener quiet() {
+        return new ProjectionRebuild.Listener() {
+            @Override
+            public void started(long totalOffsets) {}
+
+            @Override
+            public void progress(long committedOffsets, long events) {}
+        };
+    }
+
+    private void send(LedgerTopics topics, List<LedgerEvent> events) throws Exception {
+        try (KafkaProducer<String, LedgerEvent> producer = new KafkaProducer<>(Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers(),
+                        ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
+                LedgerTopics.keySerde().serializer(), LedgerTopics.EVENT_SERDE.serializer())) {
+            for (LedgerEvent e : events) {
+                producer.send(new ProducerRecord<>(topics.events(), e.getAccountId(), e)).get();
+            }
+        }
+    }
+}
