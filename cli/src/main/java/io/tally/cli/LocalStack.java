@@ -11,6 +11,7 @@ import io.tally.ledger.kafka.LedgerServiceConfig;
 import io.tally.ledger.kafka.RequestPublisher;
 import io.tally.projector.http.ProjectorHttpApi;
 import io.tally.projector.jdbc.BalanceCacheSink;
+import io.tally.projector.jdbc.LiveApplicationTable;
 import io.tally.projector.jdbc.ProjectorSchema;
 import io.tally.projector.kafka.ProjectorApp;
 import io.tally.projector.kafka.ProjectorConfig;
@@ -66,6 +67,7 @@ public final class LocalStack implements AutoCloseable {
     private ProjectorApp projector;
     private BalanceCacheSink sink;
     private HostInfo projectorServer;
+    private String projectorApplicationId = PROJECTOR_APPLICATION_ID;
 
     private LocalStack(Map<String, Object> kafka, LedgerTopics topics, PostgresServer postgres, String description) {
         this.kafka = kafka;
@@ -130,7 +132,9 @@ public final class LocalStack implements AutoCloseable {
         if (projectorServer != null) {
             projectorKafka.put(StreamsConfig.APPLICATION_SERVER_CONFIG, projectorServer.host() + ":" + projectorServer.port());
         }
-        projector = new ProjectorApp(new ProjectorConfig(projectorKafka, PROJECTOR_APPLICATION_ID, stateDir.resolve("projector"),
+        // ./tally rebuild may have switched readers to a rebuilt projection.
+        projectorApplicationId = liveProjectorApplicationId(postgres.dataSource());
+        projector = new ProjectorApp(new ProjectorConfig(projectorKafka, projectorApplicationId, stateDir.resolve("projector"),
                 topics, replicationFactor), metrics);
         started.add(projector);
         sink = new BalanceCacheSink(kafka, "tally-balance-cache-sink", topics, postgres.dataSource());
@@ -180,6 +184,19 @@ public final class LocalStack implements AutoCloseable {
                 .orElse(ProjectorHttpApi.Access.UNKNOWN_TOKEN), minVersionTimeout, metrics);
         started.add(api);
         return api.start(projectorServer.host(), projectorServer.port());
+    }
+
+    /**
+     * The projector application id readers use: the one {@code ./tally rebuild} last switched to, else
+     * {@link #PROJECTOR_APPLICATION_ID}.
+     */
+    public static String liveProjectorApplicationId(DataSource dataSource) {
+        return LiveApplicationTable.current(dataSource).orElse(PROJECTOR_APPLICATION_ID);
+    }
+
+    /** The projector's application id (after {@link #startServices}). */
+    public String projectorApplicationId() {
+        return projectorApplicationId;
     }
 
     /** Kafka client properties of this stack ({@code bootstrap.servers} and the passed-through ones). */

@@ -10,11 +10,11 @@ import me.tongfei.progressbar.ProgressBarStyle;
 /**
  * Terminal progress bars (the progressbar library) for the demo's long phases, with rate and ETA.
  */
-final class Progress {
+public final class Progress {
     private Progress() {}
 
     /** A bar of {@code total} steps named {@code task}, counting {@code unit}s. */
-    static ProgressBar bar(String task, long total, String unit) {
+    public static ProgressBar bar(String task, long total, String unit) {
         ProgressBarBuilder builder = new ProgressBarBuilder()
                 .setTaskName(task)
                 .setInitialMax(total)

@@ -557,7 +557,7 @@ public final class ReconcileCommand implements Callable<Integer> {
             while (true) {
                 var ends = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get();
                 Map<TopicPartition, OffsetAndMetadata> committed = admin
-                        .listConsumerGroupOffsets(LocalStack.PROJECTOR_APPLICATION_ID).partitionsToOffsetAndMetadata().get();
+                        .listConsumerGroupOffsets(stack.projectorApplicationId()).partitionsToOffsetAndMetadata().get();
                 boolean projected = ends.entrySet().stream().allMatch(e -> e.getValue().offset() == 0
                         || committed.get(e.getKey()) != null && committed.get(e.getKey()).offset() >= e.getValue().offset());
                 if (projected && stack.sink().isCaughtUp()) {
