@@ -4,9 +4,11 @@ import io.tally.avro.AccountBalance;
 import io.tally.schemas.LedgerTopics;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +25,8 @@ import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
+import org.jdbi.v3.core.statement.PreparedBatch;
+import org.jdbi.v3.core.statement.SqlStatements;
 import org.jdbi.v3.sqlobject.SqlObjectPlugin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +46,15 @@ import org.slf4j.LoggerFactory;
  * ERROR and skipped. A row the database rejects for good (a constraint) is retried forever, logged
  * each time: the sink fails closed rather than skip it.
  *
+ * <p>An application's own balance column can be kept in step in the same transaction: configured
+ * SQL ({@code applicationSql}) runs once for each row that moved {@code account_balances} forward, as a
+ * batch with named bind parameters {@code :account_id}, {@code :currency}, {@code :scale},
+ * {@code :available}, {@code :locked}, {@code :total}, {@code :version}, {@code :last_event_id} (a
+ * statement may use any of them), e.g. {@code UPDATE wallets SET balance = :available, locked_balance
+ * = :locked WHERE id = :account_id}. Values are always bound, never spliced into the SQL. A row that
+ * did not move forward (a replay, an older version) does not run it, so the application's column
+ * never moves back either.
+ *
  * <p>The table must exist ({@link ProjectorSchema#migrate}).
  *
  * <p>Thread-safe: {@link #rowsApplied}, {@link #lag} and {@link #isCaughtUp} may be read from any
@@ -60,6 +73,7 @@ public final class BalanceCacheSink implements AutoCloseable {
     private final KafkaConsumer<String, AccountBalance> consumer;
     private final String topic;
     private final Jdbi jdbi;
+    private final Optional<String> applicationSql;
     private final Thread thread;
     private final CountDownLatch stopping = new CountDownLatch(1);
     private final AtomicLong rowsApplied = new AtomicLong();
@@ -80,6 +94,18 @@ public final class BalanceCacheSink implements AutoCloseable {
      */
     public BalanceCacheSink(Map<String, Object> kafkaProperties, String groupId, LedgerTopics topics,
             DataSource dataSource) {
+        this(kafkaProperties, groupId, topics, dataSource, Optional.empty());
+    }
+
+    /**
+     * As {@link #BalanceCacheSink(Map, String, LedgerTopics, DataSource)}, also running
+     * {@code applicationSql} for each row that moved forward (see the class documentation).
+     *
+     * @param applicationSql SQL with named parameters, run in the same transaction as the upsert
+     */
+    public BalanceCacheSink(Map<String, Object> kafkaProperties, String groupId, LedgerTopics topics,
+            DataSource dataSource, Optional<String> applicationSql) {
+        this.applicationSql = applicationSql;
         Map<String, Object> props = new HashMap<>(kafkaProperties);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         // Only balances from committed projector transactions.
@@ -213,8 +239,23 @@ public final class BalanceCacheSink implements AutoCloseable {
         }
         if (!newest.isEmpty()) {
             try {
-                int[] changed = jdbi.inTransaction(
-                        handle -> handle.attach(AccountBalanceTable.class).upsert(newest.values()));
+                List<CachedBalance> rows = new ArrayList<>(newest.values());
+                int[] changed = jdbi.inTransaction(handle -> {
+                    int[] upserted = handle.attach(AccountBalanceTable.class).upsert(rows);
+                    if (applicationSql.isPresent()) {
+                        PreparedBatch batch = handle.prepareBatch(applicationSql.get());
+                        batch.getConfig(SqlStatements.class).setUnusedBindingAllowed(true);
+                        for (int i = 0; i < rows.size(); i++) {
+                            if (upserted[i] > 0) {
+                                bindApplicationRow(batch, rows.get(i)).add();
+                            }
+                        }
+                        if (batch.size() > 0) {
+                            batch.execute();
+                        }
+                    }
+                    return upserted;
+                });
                 long changedRows = 0;
                 for (int count : changed) {
                     changedRows += Math.max(count, 0);
@@ -237,6 +278,13 @@ public final class BalanceCacheSink implements AutoCloseable {
             log.warn("offset commit on {} failed, records will be read again: {}", topic, e.getMessage());
         }
         return true;
+    }
+
+    private static PreparedBatch bindApplicationRow(PreparedBatch batch, CachedBalance row) {
+        return batch.bind("account_id", row.accountId()).bind("currency", row.currency()).bind("scale", row.scale())
+                .bind("available", row.availableMinor()).bind("locked", row.lockedMinor())
+                .bind("total", Math.addExact(row.availableMinor(), row.lockedMinor())).bind("version", row.version())
+                .bind("last_event_id", row.lastEventId());
     }
 
     /** The database's own words for a failure, without the statement and values Jdbi adds. */

@@ -11,6 +11,7 @@ import io.tally.schemas.TopicAdmin;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -108,6 +109,39 @@ class BalanceCacheSinkIT {
             awaitTable(sink, a2, b2, c1);
             assertThat(sink.rowsApplied()).as("each new row written exactly once").isEqualTo(5);
         }
+    }
+
+    @Test
+    void keepsAnApplicationsBalanceColumnInStepWithBoundParameters() throws Exception {
+        jdbi.useHandle(h -> {
+            h.execute("CREATE TABLE wallets (id text PRIMARY KEY, balance bigint NOT NULL, locked_balance bigint NOT NULL)");
+            h.execute("INSERT INTO wallets VALUES ('a', 0, 0), ('b', 0, 0), ('x''; DROP TABLE wallets; --', 0, 0)");
+        });
+        String sql = "UPDATE wallets SET balance = :available, locked_balance = :locked WHERE id = :account_id";
+        AccountBalance a3 = balance("a", 3, 7_450);
+        AccountBalance b2 = balance("b", 2, 1);
+        AccountBalance hostile = balance("x'; DROP TABLE wallets; --", 1, 42);
+        send(balance("a", 1, 0), balance("a", 2, 10_000), a3, b2, hostile, balance("c", 1, 5));
+        try (BalanceCacheSink sink = new BalanceCacheSink(kafka, TestInfrastructure.uniqueName("sink-app"), topics,
+                database, Optional.of(sql))) {
+            sink.start();
+            awaitTable(sink, a3, b2, balance("c", 1, 5), hostile);
+            assertThat(wallets()).containsExactly("a 7450 30", "b 1 20", "x'; DROP TABLE wallets; -- 42 10");
+
+            // An application's own edit stays until a newer version comes; a stale record does not move it back.
+            jdbi.useHandle(h -> h.execute("UPDATE wallets SET balance = 999 WHERE id = 'a'"));
+            send(balance("a", 2, 10_000));
+            Thread.sleep(1_000);
+            Eventually.await("the sink has read the stale record", TIMEOUT, sink::isCaughtUp);
+            assertThat(wallets()).first().isEqualTo("a 999 30");
+            send(balance("a", 4, 1));
+            Eventually.await("a moves to version 4", TIMEOUT, () -> wallets().get(0).equals("a 1 40"));
+        }
+    }
+
+    private List<String> wallets() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT id || ' ' || balance || ' ' || locked_balance FROM wallets ORDER BY id")
+                .mapTo(String.class).list());
     }
 
     private void send(AccountBalance... balances) {
