@@ -137,17 +137,19 @@ public final class ProjectorTopology {
                 LedgerTopics.EVENT_SERDE.deserializer(), topics.events());
         topology.addProcessor(PROCESSOR, () -> new BalanceProjectionProcessor(counters, publishing == Publishing.PUBLISH), SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(BALANCE_STORE), LedgerTopics.keySerde(), LedgerTopics.BALANCE_SERDE),
-                PROCESSOR);
+                Stores.persistentKeyValueStore(BALANCE_STORE), LedgerTopics.keySerde(), LedgerTopics.BALANCE_SERDE)
+                // Cached: an account's rows of one commit interval reach RocksDB and the changelog once,
+                // which is most of what makes a rebuild as fast as a plain aggregate (which caches too).
+                .withCachingEnabled(), PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(FLAGGED_STORE), LedgerTopics.keySerde(), Serdes.Long()),
-                PROCESSOR);
+                Stores.persistentKeyValueStore(FLAGGED_STORE), LedgerTopics.keySerde(), Serdes.Long())
+                .withCachingEnabled(), PROCESSOR);
         topology.addStateStore(Stores.versionedKeyValueStoreBuilder(
                 Stores.persistentVersionedKeyValueStore(BALANCE_HISTORY_STORE, historyRetention),
                 LedgerTopics.keySerde(), LedgerTopics.BALANCE_SERDE), PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(HOLD_STORE), LedgerTopics.keySerde(), LedgerTopics.HOLD_SERDE),
-                PROCESSOR);
+                Stores.persistentKeyValueStore(HOLD_STORE), LedgerTopics.keySerde(), LedgerTopics.HOLD_SERDE)
+                .withCachingEnabled(), PROCESSOR);
         if (publishing == Publishing.PUBLISH) {
             topology.addSink(SINK, topics.balances(), LedgerTopics.keySerde().serializer(),
                     LedgerTopics.BALANCE_SERDE.serializer(), PROCESSOR);
