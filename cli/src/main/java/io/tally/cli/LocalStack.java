@@ -68,6 +68,7 @@ public final class LocalStack implements AutoCloseable {
     private BalanceCacheSink sink;
     private HostInfo projectorServer;
     private String projectorApplicationId = PROJECTOR_APPLICATION_ID;
+    private Optional<String> applicationSql = Optional.empty();
 
     private LocalStack(Map<String, Object> kafka, LedgerTopics topics, PostgresServer postgres, String description) {
         this.kafka = kafka;
@@ -137,7 +138,7 @@ public final class LocalStack implements AutoCloseable {
         projector = new ProjectorApp(new ProjectorConfig(projectorKafka, projectorApplicationId, stateDir.resolve("projector"),
                 topics, replicationFactor), metrics);
         started.add(projector);
-        sink = new BalanceCacheSink(kafka, "tally-balance-cache-sink", topics, postgres.dataSource());
+        sink = new BalanceCacheSink(kafka, "tally-balance-cache-sink", topics, postgres.dataSource(), applicationSql);
         started.add(sink);
         ledger.start();
         projector.start();
@@ -161,6 +162,15 @@ public final class LocalStack implements AutoCloseable {
                 () -> ledger.state().isRunningOrRebalancing(), metrics, java.time.Clock.systemUTC());
         started.add(api);
         return api.start(host, port);
+    }
+
+    /**
+     * Makes the cache sink also run {@code sql} (named parameters such as {@code :account_id},
+     * {@code :available}, {@code :locked}) for each balance that moves forward, to keep an application's
+     * own balance column in step; call before {@link #startServices}.
+     */
+    public void keepApplicationColumn(String sql) {
+        applicationSql = Optional.of(sql);
     }
 
     /**

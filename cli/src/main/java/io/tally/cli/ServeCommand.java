@@ -50,6 +50,9 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--min-version-timeout", defaultValue = "PT5S", description = "How long a read with ?minVersion= waits (default: ${DEFAULT-VALUE}).")
     Duration minVersionTimeout;
 
+    @Option(names = "--application-sql", paramLabel = "SQL", description = "Also keep an application's balance column in step: SQL with :account_id, :available, :locked, :total, :version, e.g. \"UPDATE wallets SET balance = :available, locked_balance = :locked WHERE id = :account_id\".")
+    String applicationSql;
+
     @Option(names = "--tokens", paramLabel = "FILE", description = "Token hashes and scopes (default: $TALLY_TOKENS_FILE, else a generated admin token).")
     Path tokensFile;
 
@@ -74,6 +77,9 @@ public final class ServeCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             stack.serveProjectorAt(host, projectorPort);
+            if (applicationSql != null) {
+                stack.keepApplicationColumn(applicationSql);
+            }
             stack.startServices(dir.resolve("streams"), stackOptions.replicationFactor(), metrics, Duration.ofMinutes(2));
             LedgerHttpApi api = stack.startLedgerHttp(tokens, host, port, requestTimeout, metrics);
             String base = "http://" + host + ":" + api.port();
