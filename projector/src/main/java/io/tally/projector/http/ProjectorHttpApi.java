@@ -29,6 +29,7 @@ import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -135,7 +136,8 @@ public final class ProjectorHttpApi implements AutoCloseable {
 
     @FunctionalInterface
     private interface LocalQuery {
-        void answer(Context ctx, String accountId) throws InterruptedException;
+        /** Answers from the stores of {@code partition}, which this instance runs actively. */
+        void answer(Context ctx, String accountId, int partition) throws InterruptedException;
     }
 
     private void routed(Context ctx, String accountId, LocalQuery local) throws InterruptedException {
@@ -157,7 +159,7 @@ public final class ProjectorHttpApi implements AutoCloseable {
         }
         if (owner.activeHost().equals(self)) {
             try {
-                local.answer(ctx, accountId);
+                local.answer(ctx, accountId, owner.partition());
                 count("local");
             } catch (InvalidStateStoreException moving) {
                 unavailable(ctx, "the stores of account " + accountId + " are not queryable here now: " + moving.getMessage());
@@ -198,7 +200,9 @@ public final class ProjectorHttpApi implements AutoCloseable {
         response.headers().firstValue("Retry-After").ifPresent(v -> ctx.header("Retry-After", v));
     }
 
-    private void balance(Context ctx, String accountId) throws InterruptedException {
+    private void balance(Context ctx, String accountId, int partition) throws InterruptedException {
+        ReadOnlyKeyValueStore<String, AccountBalance> balances =
+                projector.partitionStore(ProjectorTopology.BALANCE_STORE, partition);
         Long minVersion;
         Instant asOf;
         try {
@@ -215,7 +219,7 @@ public final class ProjectorHttpApi implements AutoCloseable {
             invalid(ctx, "asOf", "must be an ISO-8601 instant such as 2026-01-31T23:59:59Z");
             return;
         }
-        AccountBalance current = projector.balances().get(accountId);
+        AccountBalance current = balances.get(accountId);
         if (minVersion != null) {
             long deadlineNs = System.nanoTime() + minVersionTimeout.toNanos();
             while (current == null || current.getVersion() < minVersion) {
@@ -228,7 +232,7 @@ public final class ProjectorHttpApi implements AutoCloseable {
                     return;
                 }
                 Thread.sleep(POLL.toMillis());
-                current = projector.balances().get(accountId);
+                current = balances.get(accountId);
             }
         }
         AccountBalance answer = asOf == null ? current : projector.balanceAsOf(accountId, asOf).orElse(null);
@@ -240,7 +244,7 @@ public final class ProjectorHttpApi implements AutoCloseable {
         if (asOf != null) {
             body.put("asOf", asOf.toString());
         }
-        Long missingVersion = projector.flaggedAccounts().get(accountId);
+        Long missingVersion = projector.<Long>partitionStore(ProjectorTopology.FLAGGED_STORE, partition).get(accountId);
         body.put("flagged", missingVersion != null);
         if (missingVersion != null) {
             body.put("missingVersion", missingVersion);
@@ -248,9 +252,9 @@ public final class ProjectorHttpApi implements AutoCloseable {
         ctx.json(body);
     }
 
-    private void hold(Context ctx, String accountId) {
+    private void hold(Context ctx, String accountId, int partition) {
         String holdId = ctx.pathParam("holdId");
-        HoldState hold = projector.holds().get(ProjectorTopology.holdKey(accountId, holdId));
+        HoldState hold = projector.<HoldState>partitionStore(ProjectorTopology.HOLD_STORE, partition).get(ProjectorTopology.holdKey(accountId, holdId));
         if (hold == null) {
             notFound(ctx, "hold " + holdId + " of account " + accountId);
             return;
@@ -258,14 +262,14 @@ public final class ProjectorHttpApi implements AutoCloseable {
         ctx.json(holdJson(hold));
     }
 
-    private void accountHolds(Context ctx, String accountId) {
+    private void accountHolds(Context ctx, String accountId, int partition) {
         boolean openOnly = "true".equalsIgnoreCase(ctx.queryParam("open"));
-        if (projector.balances().get(accountId) == null) {
+        if (projector.<AccountBalance>partitionStore(ProjectorTopology.BALANCE_STORE, partition).get(accountId) == null) {
             notFound(ctx, "account " + accountId);
             return;
         }
         List<Map<String, Object>> holds = new ArrayList<>();
-        try (KeyValueIterator<String, HoldState> it = projector.holds()
+        try (KeyValueIterator<String, HoldState> it = projector.<HoldState>partitionStore(ProjectorTopology.HOLD_STORE, partition)
                 .prefixScan(ProjectorTopology.holdKey(accountId, ""), new StringSerializer())) {
             while (it.hasNext()) {
                 HoldState hold = it.next().value;

@@ -180,6 +180,21 @@ public final class ProjectorApp implements AutoCloseable {
     }
 
     /**
+     * One partition's store of this instance, for a read that must come from the account's own
+     * partition: the all-partitions views ({@link #balances()}, {@link #holds()}) leave out a partition
+     * whose task is still restoring, so a key there would read as absent rather than fail.
+     *
+     * @param store {@link ProjectorTopology#BALANCE_STORE}, {@link ProjectorTopology#HOLD_STORE} or
+     *     {@link ProjectorTopology#FLAGGED_STORE}
+     * @throws org.apache.kafka.streams.errors.InvalidStateStoreException if this instance does not run
+     *     that partition's task actively now (not hosted, restoring, rebalancing)
+     */
+    public <V> ReadOnlyKeyValueStore<String, V> partitionStore(String store, int partition) {
+        return streams.store(StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.<String, V>keyValueStore())
+                .withPartition(partition));
+    }
+
+    /**
      * The holds this instance holds: {@code accountId:holdId} (see {@link ProjectorTopology#holdKey})
      * → hold state, open and closed.
      *
