@@ -138,7 +138,8 @@ public final class LocalStack implements AutoCloseable {
         projector = new ProjectorApp(new ProjectorConfig(projectorKafka, projectorApplicationId, stateDir.resolve("projector"),
                 topics, replicationFactor), metrics);
         started.add(projector);
-        sink = new BalanceCacheSink(kafka, "tally-balance-cache-sink", topics, postgres.dataSource(), applicationSql);
+        sink = new BalanceCacheSink(kafka, "tally-balance-cache-sink", topics, postgres.dataSource(), applicationSql)
+                .bindTo(metrics);
         started.add(sink);
         ledger.start();
         projector.start();

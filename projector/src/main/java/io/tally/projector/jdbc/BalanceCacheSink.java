@@ -1,5 +1,7 @@
 package io.tally.projector.jdbc;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.tally.avro.AccountBalance;
 import io.tally.schemas.LedgerTopics;
 import java.sql.SQLException;
@@ -142,6 +144,24 @@ public final class BalanceCacheSink implements AutoCloseable {
     public long lag() {
         return lag;
     }
+
+    /**
+     * Registers gauges {@value #LAG_GAUGE} ({@link #lag}) and {@value #ROWS_GAUGE} ({@link #rowsApplied})
+     * in {@code metrics}, tagged with the sink's topic.
+     */
+    public BalanceCacheSink bindTo(MeterRegistry metrics) {
+        Gauge.builder(LAG_GAUGE, this, BalanceCacheSink::lag).tag("topic", topic)
+                .description("ledger.balances records not yet written to account_balances (-1: not assigned)")
+                .register(metrics);
+        Gauge.builder(ROWS_GAUGE, this, BalanceCacheSink::rowsApplied).tag("topic", topic)
+                .description("account_balances rows inserted or moved forward since start").register(metrics);
+        return this;
+    }
+
+    /** Gauge: records not yet written to the table. */
+    public static final String LAG_GAUGE = "tally.projector.cache.sink.lag";
+    /** Gauge: rows changed since start. */
+    public static final String ROWS_GAUGE = "tally.projector.cache.sink.rows.applied";
 
     /** Whether the table reflects every committed record of the assigned partitions ({@link #lag} is 0). */
     public boolean isCaughtUp() {

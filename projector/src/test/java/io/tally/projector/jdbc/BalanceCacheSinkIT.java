@@ -2,6 +2,7 @@ package io.tally.projector.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tally.avro.AccountBalance;
 import io.tally.embedded.PostgresServer;
 import io.tally.embedded.testing.TestInfrastructure;
@@ -88,8 +89,9 @@ class BalanceCacheSinkIT {
 
     @Test
     void resumesAfterADatabaseOutageWithoutLosingOrRepeatingRows() throws Exception {
+        SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         try (BalanceCacheSink sink =
-                new BalanceCacheSink(kafka, TestInfrastructure.uniqueName("sink-group"), topics, database)) {
+                new BalanceCacheSink(kafka, TestInfrastructure.uniqueName("sink-group"), topics, database).bindTo(metrics)) {
             sink.start();
             send(balance("a", 1, 0), balance("b", 1, 0));
             awaitTable(sink, balance("a", 1, 0), balance("b", 1, 0));
@@ -104,6 +106,7 @@ class BalanceCacheSinkIT {
             Thread.sleep(1_000); // a few failed attempts with backoff
             assertThat(sink.rowsApplied()).isEqualTo(2);
             assertThat(sink.lag()).isEqualTo(3);
+            assertThat(metrics.get(BalanceCacheSink.LAG_GAUGE).gauge().value()).as("the lag, as a metric").isEqualTo(3);
 
             jdbi.useHandle(h -> h.execute("ALTER TABLE account_balances_offline RENAME TO account_balances"));
             awaitTable(sink, a2, b2, c1);
