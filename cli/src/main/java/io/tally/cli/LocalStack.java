@@ -60,6 +60,7 @@ public final class LocalStack implements AutoCloseable {
     private final PostgresServer postgres;
     private final String description;
     private LedgerServiceApp ledger;
+    private Duration idempotencyRetention;
     private ProjectorApp projector;
     private BalanceCacheSink sink;
 
@@ -120,7 +121,7 @@ public final class LocalStack implements AutoCloseable {
     public void startServices(Path stateDir, int replicationFactor, MeterRegistry metrics, Duration timeout)
             throws Exception {
         ledger = new LedgerServiceApp(new LedgerServiceConfig(kafka, LedgerServiceConfig.DEFAULT_APPLICATION_ID,
-                stateDir.resolve("ledger-service"), topics, replicationFactor), metrics);
+                stateDir.resolve("ledger-service"), topics, replicationFactor, idempotencyRetention), metrics);
         started.add(ledger);
         projector = new ProjectorApp(new ProjectorConfig(kafka, PROJECTOR_APPLICATION_ID, stateDir.resolve("projector"),
                 topics, replicationFactor), metrics);
@@ -146,9 +147,18 @@ public final class LocalStack implements AutoCloseable {
         PendingOutcomes outcomes = new PendingOutcomes(kafka, topics, 100_000);
         started.add(outcomes);
         LedgerHttpApi api = new LedgerHttpApi(publisher, outcomes, tokens, timeout,
-                () -> ledger.state().isRunningOrRebalancing(), metrics, java.time.Clock.systemUTC());
+                () -> ledger.state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING, metrics,
+                java.time.Clock.systemUTC());
         started.add(api);
         return api.start(host, port);
+    }
+
+    /**
+     * Forget idempotency keys this long after their request was decided (default: never); set before
+     * {@link #startServices}.
+     */
+    public void idempotencyRetention(Duration retention) {
+        this.idempotencyRetention = retention;
     }
 
     /** Kafka client properties of this stack ({@code bootstrap.servers} and the passed-through ones). */
