@@ -20,7 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Completes HTTP requests waiting for their outcome: one consumer reads every partition of
+ * Completes requests waiting for their outcome (HTTP handlers, the demo): one consumer reads every partition of
  * {@code ledger.results} (committed records only) from the end it had at start, completes the
  * future registered for each request id, and remembers the latest outcomes for
  * {@code GET /v1/requests/{id}}.
