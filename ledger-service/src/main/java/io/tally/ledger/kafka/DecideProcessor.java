@@ -13,6 +13,7 @@ import io.tally.core.LedgerEvent;
 import io.tally.core.RejectionCode;
 import io.tally.core.RequestContext;
 import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.ValueSerdes;
 import io.tally.schemas.codec.EventCodec;
 import io.tally.schemas.codec.RequestCodec;
 import io.tally.schemas.codec.ResultCodec;
@@ -49,14 +50,16 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
     private static final Logger log = LoggerFactory.getLogger(DecideProcessor.class);
 
     private final LedgerTopics topics;
+    private final ValueSerdes serdes;
     private final MeterRegistry metrics;
     private final Timer decideTimer;
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<String, AccountSnapshot> accounts;
     private KeyValueStore<String, IdempotencyRecord> idempotency;
 
-    DecideProcessor(LedgerTopics topics, MeterRegistry metrics) {
+    DecideProcessor(LedgerTopics topics, ValueSerdes serdes, MeterRegistry metrics) {
         this.topics = topics;
+        this.serdes = serdes;
         this.metrics = metrics;
         this.decideTimer = Timer.builder("tally.ledger.decide").description("time to decide one request")
                 .register(metrics);
@@ -78,8 +81,9 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
         }
         LedgerRequest request;
         try {
-            request = LedgerTopics.REQUEST_SERDE.deserializer().deserialize(topics.requests(), record.value());
+            request = serdes.requests().deserializer().deserialize(topics.requests(), record.value());
         } catch (SerializationException e) {
+            // Wrong magic byte, unknown schema id or fingerprint, bad body: the message says which.
             deadLetter(record, "undecodable", e.getMessage());
             return;
         }
@@ -127,7 +131,7 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
         if (decision instanceof Decision.Accepted accepted) {
             for (LedgerEvent event : accepted.events()) {
                 state = Ledger.evolve(state, event);
-                byte[] value = LedgerTopics.EVENT_SERDE.serializer().serialize(topics.events(),
+                byte[] value = serdes.events().serializer().serialize(topics.events(),
                         EventCodec.toAvro(event, state.currency(), request.getReference()));
                 context.forward(new Record<>(utf8(state.accountId()), value, record.timestamp(), new RecordHeaders()),
                         DecideTopology.EVENTS_SINK);
@@ -146,7 +150,7 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
     }
 
     private void publish(Record<byte[], byte[]> cause, LedgerResult result) {
-        byte[] value = LedgerTopics.RESULT_SERDE.serializer().serialize(topics.results(), result);
+        byte[] value = serdes.results().serializer().serialize(topics.results(), result);
         context.forward(new Record<>(utf8(result.getRequestId()), value, cause.timestamp(), new RecordHeaders()),
                 DecideTopology.RESULTS_SINK);
     }

@@ -5,6 +5,7 @@ import io.tally.avro.internal.AccountSnapshot;
 import io.tally.avro.internal.IdempotencyRecord;
 import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.SingleObjectSerde;
+import io.tally.schemas.ValueSerdes;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -32,17 +33,24 @@ public final class DecideTopology {
 
     private DecideTopology() {}
 
+    /** Builds the topology with the embedded default encoding, single-object. */
+    public static Topology buildTopology(LedgerTopics topics, MeterRegistry metrics) {
+        return buildTopology(topics, ValueSerdes.singleObject(), metrics);
+    }
+
     /**
      * Builds the topology.
      *
      * @param topics topic names
+     * @param serdes how values on the topics are encoded: requests are decoded, events and results
+     *     encoded with these (the stores are internal and stay single-object)
      * @param metrics where request counters and the decide timer go
      */
-    public static Topology buildTopology(LedgerTopics topics, MeterRegistry metrics) {
+    public static Topology buildTopology(LedgerTopics topics, ValueSerdes serdes, MeterRegistry metrics) {
         Topology topology = new Topology();
         // Bytes in: a record that cannot be decoded must reach the DLQ as it came, not stop the partition.
         topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.requests());
-        topology.addProcessor(DECIDE, () -> new DecideProcessor(topics, metrics), SOURCE);
+        topology.addProcessor(DECIDE, () -> new DecideProcessor(topics, serdes, metrics), SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ACCOUNT_STORE),
                 Serdes.String(), SingleObjectSerde.of(AccountSnapshot.class)), DECIDE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(IDEMPOTENCY_STORE),

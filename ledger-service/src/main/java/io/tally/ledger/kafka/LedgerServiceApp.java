@@ -25,7 +25,7 @@ public final class LedgerServiceApp implements AutoCloseable {
 
     /** Builds (does not start) the application. */
     public LedgerServiceApp(LedgerServiceConfig config, MeterRegistry metrics) {
-        this.streams = new KafkaStreams(DecideTopology.buildTopology(config.topics(), metrics), streamsProperties(config));
+        this.streams = new KafkaStreams(DecideTopology.buildTopology(config.topics(), config.serdes(), metrics), streamsProperties(config));
         streams.setStateListener((now, before) -> {
             if (now == KafkaStreams.State.RUNNING) {
                 running.countDown();

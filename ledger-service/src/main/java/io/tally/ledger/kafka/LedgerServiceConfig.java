@@ -1,6 +1,7 @@
 package io.tally.ledger.kafka;
 
 import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.ValueSerdes;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
@@ -14,9 +15,11 @@ import java.util.Objects;
  * @param stateDir where local state stores live
  * @param topics topic names
  * @param replicationFactor replicas of Streams' internal topics (1 on the embedded broker)
+ * @param serdes the value encoding of the topics
  */
 public record LedgerServiceConfig(
-        Map<String, Object> kafka, String applicationId, Path stateDir, LedgerTopics topics, int replicationFactor) {
+        Map<String, Object> kafka, String applicationId, Path stateDir, LedgerTopics topics, int replicationFactor,
+        ValueSerdes serdes) {
     /** The default application id. */
     public static final String DEFAULT_APPLICATION_ID = "tally-ledger-service";
 
@@ -25,5 +28,12 @@ public record LedgerServiceConfig(
         Objects.requireNonNull(applicationId, "applicationId");
         Objects.requireNonNull(stateDir, "stateDir");
         Objects.requireNonNull(topics, "topics");
+        Objects.requireNonNull(serdes, "serdes");
+    }
+
+    /** A configuration with the embedded default encoding, single-object. */
+    public LedgerServiceConfig(
+            Map<String, Object> kafka, String applicationId, Path stateDir, LedgerTopics topics, int replicationFactor) {
+        this(kafka, applicationId, stateDir, topics, replicationFactor, ValueSerdes.singleObject());
     }
 }
