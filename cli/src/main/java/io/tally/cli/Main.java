@@ -14,6 +14,10 @@ public final class Main {
     public static void main(String[] args) {
         // Logs go to <data dir>/tally.log; logback reads this property when the first logger is made.
         System.setProperty("tally.log.dir", DataDirectory.fromArgs(args).toString());
+        if (args.length > 0 && args[0].equals("serve") && System.getProperty("logback.configurationFile") == null) {
+            // A service alone logs to standard output, for its container; the local commands log to a file.
+            System.setProperty("logback.configurationFile", "logback-service.xml");
+        }
         int code = new CommandLine(new TallyCommand())
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .execute(args);
