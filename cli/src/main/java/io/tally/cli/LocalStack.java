@@ -11,6 +11,7 @@ import io.tally.projector.kafka.ProjectorApp;
 import io.tally.projector.kafka.ProjectorConfig;
 import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.TopicAdmin;
+import io.tally.schemas.ValueSerdes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,7 +42,9 @@ public final class LocalStack implements AutoCloseable {
      * @param dataDir the data directory
      * @param bootstrapServers an existing cluster, or empty for the embedded broker
      * @param jdbcUrl an existing PostgreSQL, or empty for the embedded one
-     * @param kafka extra Kafka client properties, passed through untouched (security, client ids)
+     * @param kafka extra Kafka client properties, passed through untouched (security, client ids);
+     *     the value encoding's keys ({@link ValueSerdes#CONFIG_KEYS}: {@code tally.serde},
+     *     {@code schema.registry.url}) are taken out and choose the serdes
      * @param partitions partitions of the keyed topics
      * @param replicationFactor replicas of tally's and Streams' topics
      */
@@ -51,15 +54,18 @@ public final class LocalStack implements AutoCloseable {
     private final List<AutoCloseable> started = new ArrayList<>();
     private final Map<String, Object> kafka;
     private final LedgerTopics topics;
+    private final ValueSerdes serdes;
     private final PostgresServer postgres;
     private final String description;
     private LedgerServiceApp ledger;
     private ProjectorApp projector;
     private BalanceCacheSink sink;
 
-    private LocalStack(Map<String, Object> kafka, LedgerTopics topics, PostgresServer postgres, String description) {
+    private LocalStack(Map<String, Object> kafka, LedgerTopics topics, ValueSerdes serdes, PostgresServer postgres,
+            String description) {
         this.kafka = kafka;
         this.topics = topics;
+        this.serdes = serdes;
         this.postgres = postgres;
         this.description = description;
     }
@@ -86,6 +92,8 @@ public final class LocalStack implements AutoCloseable {
             PostgresServer pg = PostgresServer.start(options.jdbcUrl(), options.dataDir().resolve("postgres"));
             opened.add(pg);
             Map<String, Object> kafka = new HashMap<>(options.kafka());
+            ValueSerdes serdes = ValueSerdes.fromConfig(kafka);
+            kafka.keySet().removeAll(ValueSerdes.CONFIG_KEYS);
             kafka.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
             LedgerTopics topics = LedgerTopics.defaults(options.partitions());
             try (Admin admin = Admin.create(kafka)) {
@@ -94,7 +102,7 @@ public final class LocalStack implements AutoCloseable {
             }
             ProjectorSchema.migrate(pg.dataSource());
             String pgWhere = pg.isEmbedded() ? "embedded PostgreSQL" : "PostgreSQL at " + PostgresServer.redact(pg.jdbcUrl());
-            LocalStack stack = new LocalStack(kafka, topics, pg, kafkaWhere + ", " + pgWhere);
+            LocalStack stack = new LocalStack(kafka, topics, serdes, pg, kafkaWhere + ", " + pgWhere);
             stack.started.addAll(opened);
             return stack;
         } catch (Exception e) {
@@ -114,12 +122,12 @@ public final class LocalStack implements AutoCloseable {
     public void startServices(Path stateDir, int replicationFactor, MeterRegistry metrics, Duration timeout)
             throws Exception {
         ledger = new LedgerServiceApp(new LedgerServiceConfig(kafka, LedgerServiceConfig.DEFAULT_APPLICATION_ID,
-                stateDir.resolve("ledger-service"), topics, replicationFactor), metrics);
+                stateDir.resolve("ledger-service"), topics, replicationFactor, serdes), metrics);
         started.add(ledger);
         projector = new ProjectorApp(new ProjectorConfig(kafka, "tally-projector", stateDir.resolve("projector"),
-                topics, replicationFactor), metrics);
+                topics, replicationFactor, serdes), metrics);
         started.add(projector);
-        sink = new BalanceCacheSink(kafka, "tally-balance-cache-sink", topics, postgres.dataSource());
+        sink = new BalanceCacheSink(kafka, "tally-balance-cache-sink", topics, serdes, postgres.dataSource());
         started.add(sink);
         ledger.start();
         projector.start();
@@ -136,6 +144,11 @@ public final class LocalStack implements AutoCloseable {
     /** The topics. */
     public LedgerTopics topics() {
         return topics;
+    }
+
+    /** The value serdes of the topics (single-object unless the Kafka config chose otherwise). */
+    public ValueSerdes serdes() {
+        return serdes;
     }
 
     /** The database. */

@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 
@@ -47,6 +48,8 @@ public record ValueSerdes(
     public static final String REGISTRY_URL_CONFIG = "schema.registry.url";
     /** The key of the registry's basic-auth credentials, {@code user:password} (Confluent's name). */
     public static final String REGISTRY_USER_INFO_CONFIG = "basic.auth.user.info";
+    /** Every key {@link #fromConfig} reads: not Kafka client properties, so not passed to Kafka. */
+    public static final Set<String> CONFIG_KEYS = Set.of(SERDE_CONFIG, REGISTRY_URL_CONFIG, REGISTRY_USER_INFO_CONFIG);
 
     /** How values are encoded on the topics. */
     public enum Encoding {

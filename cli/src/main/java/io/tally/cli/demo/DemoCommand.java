@@ -182,8 +182,8 @@ public final class DemoCommand implements Callable<Integer> {
             Map<String, LedgerResult> outcomes;
             long deadLettered;
             try (DeadLetterCounter dlq = new DeadLetterCounter(stack.kafka(), stack.topics());
-                    ResultCollector collector = new ResultCollector(stack.kafka(), stack.topics(), requestIds);
-                    RequestPublisher publisher = new RequestPublisher(stack.kafka(), stack.topics())) {
+                    ResultCollector collector = new ResultCollector(stack.kafka(), stack.topics(), stack.serdes(), requestIds);
+                    RequestPublisher publisher = new RequestPublisher(stack.kafka(), stack.topics(), stack.serdes())) {
                 publish(publisher, requests);
                 phases.end("publish");
                 if (!Progress.await("Deciding  ", requests.size(), "req", collector::received, timeout)) {

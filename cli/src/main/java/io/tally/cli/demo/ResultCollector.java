@@ -2,6 +2,7 @@ package io.tally.cli.demo;
 
 import io.tally.avro.LedgerResult;
 import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.ValueSerdes;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -32,15 +33,16 @@ final class ResultCollector implements AutoCloseable {
     /**
      * Positions itself at the current end of every partition of the results topic.
      *
+     * @param serdes the value encoding of the topics
      * @param expected the request ids whose outcomes to keep
      */
-    ResultCollector(Map<String, Object> kafka, LedgerTopics topics, Set<String> expected) {
+    ResultCollector(Map<String, Object> kafka, LedgerTopics topics, ValueSerdes serdes, Set<String> expected) {
         Map<String, Object> config = new HashMap<>(kafka);
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
         this.consumer = new KafkaConsumer<>(config, LedgerTopics.keySerde().deserializer(),
-                LedgerTopics.RESULT_SERDE.deserializer());
+                serdes.results().deserializer());
         List<TopicPartition> partitions = consumer.partitionsFor(topics.results()).stream()
                 .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
         consumer.assign(partitions);

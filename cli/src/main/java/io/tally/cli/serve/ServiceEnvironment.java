@@ -108,8 +108,7 @@ public record ServiceEnvironment(
         Map<String, Object> kafka = new HashMap<>();
         Map<String, String> tally = new HashMap<>();
         file.forEach((key, value) -> {
-            if (key.startsWith("tally.") || key.equals(ValueSerdes.REGISTRY_URL_CONFIG)
-                    || key.equals(ValueSerdes.REGISTRY_USER_INFO_CONFIG)) {
+            if (key.startsWith("tally.") || ValueSerdes.CONFIG_KEYS.contains(key)) {
                 tally.put(key, value);
             } else {
                 kafka.put(key, value);
@@ -123,8 +122,7 @@ public record ServiceEnvironment(
         setting(env, SERDE).ifPresent(v -> tally.put(ValueSerdes.SERDE_CONFIG, v));
         setting(env, SCHEMA_REGISTRY_URL).ifPresent(v -> tally.put(ValueSerdes.REGISTRY_URL_CONFIG, v));
         Map<String, String> serdeConfig = new HashMap<>();
-        for (String key : List.of(ValueSerdes.SERDE_CONFIG, ValueSerdes.REGISTRY_URL_CONFIG,
-                ValueSerdes.REGISTRY_USER_INFO_CONFIG)) {
+        for (String key : ValueSerdes.CONFIG_KEYS) {
             if (tally.containsKey(key)) {
                 serdeConfig.put(key, tally.get(key));
             }
