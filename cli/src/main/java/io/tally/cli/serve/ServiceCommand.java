@@ -23,9 +23,10 @@ import picocli.CommandLine.Spec;
  * configuration ({@link ServiceEnvironment}), create the topics if asked, check them, start the
  * service and its health endpoint, and run until SIGTERM (or SIGINT), then stop gracefully: the
  * health endpoint drains its requests, the Streams application closes (offsets committed, group
- * left), and the process exits 0.
+ * left), and only then does the shutdown hook return and the JVM exit (with 143 after SIGTERM, 130
+ * after SIGINT, as the JVM does for a signal).
  *
- * <p>Exit codes: 0 stopped on a signal; {@value #EXIT_TOPICS} the topics are missing or
+ * <p>Exit codes: 0 stopped by {@link #requestStop}; {@value #EXIT_TOPICS} the topics are missing or
  * misconfigured (the message lists each problem); {@value #EXIT_FAILED} anything else failed
  * (configuration, start-up, a Streams client in ERROR).
  *
