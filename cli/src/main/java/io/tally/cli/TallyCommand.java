@@ -1,13 +1,12 @@
 package io.tally.cli;
 
 import io.tally.cli.demo.DemoCommand;
-import io.tally.cli.serve.ServeCommand;
 import picocli.CommandLine.Command;
 
 /** The {@code tally} command and its subcommands. */
 @Command(name = "tally", mixinStandardHelpOptions = true, version = "tally 0.1.0",
         description = "An event-sourced ledger on Apache Kafka: decide, append, project, reconcile.",
-        subcommands = {DemoCommand.class, ServeCommand.class})
+        subcommands = {DemoCommand.class})
 public final class TallyCommand implements Runnable {
     @Override
     public void run() {

@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /**
  * docker-compose.yml and the Dockerfile, checked without a Docker engine: the compose file is valid
@@ -91,7 +90,7 @@ class ComposeFileTest {
             if (PENDING_COMMANDS.contains(command.get(0))) {
                 continue;
             }
-            new CommandLine(new TallyCommand()).parseArgs(command.toArray(String[]::new));
+            Main.commandLine().parseArgs(command.toArray(String[]::new));
             String port = env(services, name).getOrDefault(ServiceEnvironment.HEALTH_PORT,
                     Integer.toString(ServiceEnvironment.DEFAULT_HEALTH_PORT));
             assertThat(service.get("healthcheck").get("test").toString()).as(name)
