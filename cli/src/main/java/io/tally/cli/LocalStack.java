@@ -1,6 +1,7 @@
 package io.tally.cli;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.tally.cli.serve.ServiceEnvironment;
 import io.tally.embedded.EmbeddedKafka;
 import io.tally.embedded.PostgresServer;
 import io.tally.ledger.kafka.LedgerServiceApp;
@@ -34,6 +35,13 @@ import org.slf4j.LoggerFactory;
  * <p>Not thread-safe: start and close from one thread.
  */
 public final class LocalStack implements AutoCloseable {
+    /**
+     * The environment variables the commands built on the local stack ({@code demo}, {@code reconcile})
+     * read: PostgreSQL, the Kafka properties file, the data directory, and the value encoding.
+     */
+    public static final List<String> VARIABLES = List.of(PostgresServer.JDBC_URL_ENV, ServiceEnvironment.KAFKA_CONFIG,
+            DataDirectory.ENV, ServiceEnvironment.SERDE, ServiceEnvironment.SCHEMA_REGISTRY_URL);
+
     private static final Logger log = LoggerFactory.getLogger(LocalStack.class);
 
     /**
@@ -92,7 +100,7 @@ public final class LocalStack implements AutoCloseable {
             PostgresServer pg = PostgresServer.start(options.jdbcUrl(), options.dataDir().resolve("postgres"));
             opened.add(pg);
             Map<String, Object> kafka = new HashMap<>(options.kafka());
-            ValueSerdes serdes = ValueSerdes.fromConfig(kafka);
+            ValueSerdes serdes = ValueSerdes.fromConfig(ServiceEnvironment.serdeConfig(kafka, System.getenv()));
             kafka.keySet().removeAll(ValueSerdes.CONFIG_KEYS);
             kafka.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
             LedgerTopics topics = LedgerTopics.defaults(options.partitions());

@@ -119,14 +119,7 @@ public record ServiceEnvironment(
             throw new IllegalArgumentException("no Kafka cluster: set " + BOOTSTRAP_SERVERS
                     + " or bootstrap.servers in the file named by " + KAFKA_CONFIG);
         }
-        setting(env, SERDE).ifPresent(v -> tally.put(ValueSerdes.SERDE_CONFIG, v));
-        setting(env, SCHEMA_REGISTRY_URL).ifPresent(v -> tally.put(ValueSerdes.REGISTRY_URL_CONFIG, v));
-        Map<String, String> serdeConfig = new HashMap<>();
-        for (String key : ValueSerdes.CONFIG_KEYS) {
-            if (tally.containsKey(key)) {
-                serdeConfig.put(key, tally.get(key));
-            }
-        }
+        Map<String, String> serdeConfig = serdeConfig(tally, env);
         return new ServiceEnvironment(kafka, serdeConfig,
                 setting(env, JDBC_URL).or(() -> Optional.ofNullable(tally.get("tally.jdbc.url"))),
                 Path.of(setting(env, STATE_DIR).orElse(tally.getOrDefault("tally.state.dir", "state"))),
@@ -135,6 +128,23 @@ public record ServiceEnvironment(
                 integer(env, tally, HEALTH_PORT, "tally.health.port", DEFAULT_HEALTH_PORT),
                 setting(env, APPLICATION_ID).or(() -> Optional.ofNullable(tally.get("tally.application.id"))),
                 setting(env, TOPIC_PREFIX).orElse(tally.getOrDefault("tally.topic.prefix", "")));
+    }
+
+    /**
+     * The value-encoding keys of {@code properties} ({@link ValueSerdes#CONFIG_KEYS}), with
+     * {@value #SERDE} and {@value #SCHEMA_REGISTRY_URL} from {@code env} over them: what
+     * {@link ValueSerdes#fromConfig} reads.
+     */
+    public static Map<String, String> serdeConfig(Map<String, ?> properties, Map<String, String> env) {
+        Map<String, String> config = new HashMap<>();
+        for (String key : ValueSerdes.CONFIG_KEYS) {
+            if (properties.get(key) != null) {
+                config.put(key, properties.get(key).toString());
+            }
+        }
+        setting(env, SERDE).ifPresent(v -> config.put(ValueSerdes.SERDE_CONFIG, v));
+        setting(env, SCHEMA_REGISTRY_URL).ifPresent(v -> config.put(ValueSerdes.REGISTRY_URL_CONFIG, v));
+        return config;
     }
 
     /** tally's topics under this configuration. */

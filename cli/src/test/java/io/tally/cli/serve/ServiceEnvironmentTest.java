@@ -62,6 +62,15 @@ class ServiceEnvironmentTest {
     }
 
     @Test
+    void theEncodingVariablesOverrideTheFileForTheLocalStackToo() {
+        Map<String, String> config = ServiceEnvironment.serdeConfig(
+                Map.of("tally.serde", "single-object", "schema.registry.url", "http://file:8081", "acks", "all"),
+                Map.of(ServiceEnvironment.SERDE, "confluent"));
+        assertThat(config).containsOnly(Map.entry(ValueSerdes.SERDE_CONFIG, "confluent"),
+                Map.entry(ValueSerdes.REGISTRY_URL_CONFIG, "http://file:8081"));
+    }
+
+    @Test
     void withoutAClusterOrWithAMalformedNumberItSaysWhichSetting() {
         assertThatThrownBy(() -> ServiceEnvironment.read(Map.of(), Optional.empty()))
                 .hasMessageContaining(ServiceEnvironment.BOOTSTRAP_SERVERS);
