@@ -95,6 +95,9 @@ class ComposeFileTest {
                 continue;
             }
             Main.commandLine().parseArgs(command.toArray(String[]::new));
+            if (service.path("healthcheck").path("disable").asBoolean(false)) {
+                continue;
+            }
             String port = env(services, name).getOrDefault(ServiceEnvironment.HEALTH_PORT,
                     Integer.toString(ServiceEnvironment.DEFAULT_HEALTH_PORT));
             assertThat(service.get("healthcheck").get("test").toString()).as(name)
