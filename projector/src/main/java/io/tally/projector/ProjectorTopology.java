@@ -2,6 +2,7 @@ package io.tally.projector;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.ValueSerdes;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
@@ -76,10 +77,19 @@ public final class ProjectorTopology {
      * @return a topology with explicitly named nodes and stores
      */
     public static Topology buildTopology(LedgerTopics topics, MeterRegistry metrics) {
+        return buildTopology(topics, ValueSerdes.singleObject(), metrics);
+    }
+
+    /**
+     * Builds the projector's topology, as {@link #buildTopology(LedgerTopics, MeterRegistry)}, with
+     * {@code ledger.events} read and {@code ledger.balances} written in the encoding of
+     * {@code serdes} (the balance store is internal and stays single-object).
+     */
+    public static Topology buildTopology(LedgerTopics topics, ValueSerdes serdes, MeterRegistry metrics) {
         BalanceProjectionProcessor.Counters counters = BalanceProjectionProcessor.Counters.register(metrics);
         Topology topology = new Topology();
         topology.addSource(SOURCE, LedgerTopics.keySerde().deserializer(),
-                LedgerTopics.EVENT_SERDE.deserializer(), topics.events());
+                serdes.events().deserializer(), topics.events());
         topology.addProcessor(PROCESSOR, () -> new BalanceProjectionProcessor(counters), SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(BALANCE_STORE), LedgerTopics.keySerde(), LedgerTopics.BALANCE_SERDE),
@@ -88,7 +98,7 @@ public final class ProjectorTopology {
                 Stores.persistentKeyValueStore(FLAGGED_STORE), LedgerTopics.keySerde(), Serdes.Long()),
                 PROCESSOR);
         topology.addSink(SINK, topics.balances(), LedgerTopics.keySerde().serializer(),
-                LedgerTopics.BALANCE_SERDE.serializer(), PROCESSOR);
+                serdes.balances().serializer(), PROCESSOR);
         return topology;
     }
 

@@ -166,8 +166,9 @@ public final class DemoCommand implements Callable<Integer> {
             Map<String, LedgerResult> outcomes;
             long deadLettered;
             try (DeadLetterCounter dlq = new DeadLetterCounter(stack.kafka(), stack.topics());
-                    PendingOutcomes pending = new PendingOutcomes(stack.kafka(), stack.topics(), requests.size());
-                    RequestPublisher publisher = new RequestPublisher(stack.kafka(), stack.topics())) {
+                    PendingOutcomes pending = new PendingOutcomes(stack.kafka(), stack.topics(), stack.serdes(),
+                            requests.size());
+                    RequestPublisher publisher = new RequestPublisher(stack.kafka(), stack.topics(), stack.serdes())) {
                 Map<String, CompletableFuture<LedgerResult>> futures = new HashMap<>();
                 requests.forEach(r -> futures.put(r.getRequestId(), pending.register(r.getRequestId())));
                 publish(publisher, requests);

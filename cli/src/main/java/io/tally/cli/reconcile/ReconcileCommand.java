@@ -303,7 +303,7 @@ public final class ReconcileCommand implements Callable<Integer> {
         }
         if (runMode == RunMode.FIX && outcome.fixed() > 0 && correctedSource.equals(PostgresCacheSource.ACCOUNT_BALANCES)) {
             try (CorrectionApplier applier = new CorrectionApplier(stack.kafka(), CorrectionApplier.DEFAULT_GROUP_ID,
-                    stack.topics(), new CacheCorrectionApplier(jdbi))) {
+                    stack.topics(), stack.serdes(), new CacheCorrectionApplier(jdbi))) {
                 applied = applier.drainOnce(timeout);
             }
         }
@@ -327,7 +327,7 @@ public final class ReconcileCommand implements Callable<Integer> {
     /** Prints the conservation check per currency; {@code false} if money appeared or vanished. */
     private boolean conservationHolds(LocalStack stack) throws Exception {
         ConservationCheck check = new ConservationCheck();
-        long events = LedgerMovements.read(stack.kafka(), stack.topics(), check, timeout);
+        long events = LedgerMovements.read(stack.kafka(), stack.topics(), stack.serdes(), check, timeout);
         // Beside a JSON document on stdout, the check's lines go to stderr so the document stays parseable.
         PrintStream out = format == Format.json ? System.err : this.out;
         try (ProjectionSource projection = ProjectionSource.merging(stack.projector().balancesByPartition())) {
@@ -426,9 +426,9 @@ public final class ReconcileCommand implements Callable<Integer> {
             return null;
         }
         if (statement != null) {
-            return authoritative ? new LedgerCorrectionRequester(stack.kafka(), stack.topics(), sourceName) : NO_FIX;
+            return authoritative ? new LedgerCorrectionRequester(stack.kafka(), stack.topics(), stack.serdes(), sourceName) : NO_FIX;
         }
-        return new CacheCorrectionEmitter(stack.kafka(), stack.topics(), sourceName);
+        return new CacheCorrectionEmitter(stack.kafka(), stack.topics(), stack.serdes(), sourceName);
     }
 
     private static final Fixer NO_FIX = new Fixer() {

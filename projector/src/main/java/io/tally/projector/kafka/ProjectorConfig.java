@@ -1,6 +1,7 @@
 package io.tally.projector.kafka;
 
 import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.ValueSerdes;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
@@ -17,12 +18,13 @@ import java.util.Objects;
  * @param stateDir where RocksDB stores live; one per instance
  * @param topics the topic names
  * @param replicationFactor replicas of the internal (changelog) topics, {@code >= 1}
+ * @param serdes the value encoding of {@code ledger.events} and {@code ledger.balances}
  * @throws IllegalArgumentException if the application id is blank or the replication factor is
  *     below 1
  */
 public record ProjectorConfig(
         Map<String, Object> kafkaProperties, String applicationId, Path stateDir, LedgerTopics topics,
-        int replicationFactor) {
+        int replicationFactor, ValueSerdes serdes) {
     public ProjectorConfig {
         kafkaProperties = Map.copyOf(kafkaProperties);
         Objects.requireNonNull(applicationId, "applicationId");
@@ -34,5 +36,12 @@ public record ProjectorConfig(
         if (replicationFactor < 1) {
             throw new IllegalArgumentException("replicationFactor must be >= 1: " + replicationFactor);
         }
+        Objects.requireNonNull(serdes, "serdes");
+    }
+
+    /** A configuration with the embedded default encoding, single-object. */
+    public ProjectorConfig(Map<String, Object> kafkaProperties, String applicationId, Path stateDir, LedgerTopics topics,
+            int replicationFactor) {
+        this(kafkaProperties, applicationId, stateDir, topics, replicationFactor, ValueSerdes.singleObject());
     }
 }
