@@ -1,6 +1,7 @@
 package io.tally.cli;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.tally.cli.serve.ServiceEnvironment;
 import io.tally.embedded.EmbeddedKafka;
 import io.tally.embedded.PostgresServer;
 import io.tally.ledger.http.LedgerHttpApi;
@@ -17,6 +18,7 @@ import io.tally.projector.kafka.ProjectorApp;
 import io.tally.projector.kafka.ProjectorConfig;
 import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.TopicAdmin;
+import io.tally.schemas.ValueSerdes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,6 +43,13 @@ import org.slf4j.LoggerFactory;
  * <p>Not thread-safe: start and close from one thread.
  */
 public final class LocalStack implements AutoCloseable {
+    /**
+     * The environment variables the commands built on the local stack ({@code demo}, {@code reconcile})
+     * read: PostgreSQL, the Kafka properties file, the data directory, and the value encoding.
+     */
+    public static final List<String> VARIABLES = List.of(PostgresServer.JDBC_URL_ENV, ServiceEnvironment.KAFKA_CONFIG,
+            DataDirectory.ENV, ServiceEnvironment.SERDE, ServiceEnvironment.SCHEMA_REGISTRY_URL);
+
     private static final Logger log = LoggerFactory.getLogger(LocalStack.class);
     /** The projector's Streams application id (its consumer group on {@code ledger.events}). */
     public static final String PROJECTOR_APPLICATION_ID = "tally-projector";
@@ -51,7 +60,9 @@ public final class LocalStack implements AutoCloseable {
      * @param dataDir the data directory
      * @param bootstrapServers an existing cluster, or empty for the embedded broker
      * @param jdbcUrl an existing PostgreSQL, or empty for the embedded one
-     * @param kafka extra Kafka client properties, passed through untouched (security, client ids)
+     * @param kafka extra Kafka client properties, passed through untouched (security, client ids);
+     *     the value encoding's keys ({@link ValueSerdes#CONFIG_KEYS}: {@code tally.serde},
+     *     {@code schema.registry.url}) are taken out and choose the serdes
      * @param partitions partitions of the keyed topics
      * @param replicationFactor replicas of tally's and Streams' topics
      */
@@ -61,18 +72,22 @@ public final class LocalStack implements AutoCloseable {
     private final List<AutoCloseable> started = new ArrayList<>();
     private final Map<String, Object> kafka;
     private final LedgerTopics topics;
+    private final ValueSerdes serdes;
     private final PostgresServer postgres;
     private final String description;
     private LedgerServiceApp ledger;
+    private Duration idempotencyRetention;
     private ProjectorApp projector;
     private BalanceCacheSink sink;
     private HostInfo projectorServer;
     private String projectorApplicationId = PROJECTOR_APPLICATION_ID;
     private Optional<String> applicationSql = Optional.empty();
 
-    private LocalStack(Map<String, Object> kafka, LedgerTopics topics, PostgresServer postgres, String description) {
+    private LocalStack(Map<String, Object> kafka, LedgerTopics topics, ValueSerdes serdes, PostgresServer postgres,
+            String description) {
         this.kafka = kafka;
         this.topics = topics;
+        this.serdes = serdes;
         this.postgres = postgres;
         this.description = description;
     }
@@ -99,6 +114,8 @@ public final class LocalStack implements AutoCloseable {
             PostgresServer pg = PostgresServer.start(options.jdbcUrl(), options.dataDir().resolve("postgres"));
             opened.add(pg);
             Map<String, Object> kafka = new HashMap<>(options.kafka());
+            ValueSerdes serdes = ValueSerdes.fromConfig(ServiceEnvironment.serdeConfig(kafka, System.getenv()));
+            kafka.keySet().removeAll(ValueSerdes.CONFIG_KEYS);
             kafka.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
             LedgerTopics topics = LedgerTopics.defaults(options.partitions());
             try (Admin admin = Admin.create(kafka)) {
@@ -107,7 +124,7 @@ public final class LocalStack implements AutoCloseable {
             }
             ProjectorSchema.migrate(pg.dataSource());
             String pgWhere = pg.isEmbedded() ? "embedded PostgreSQL" : "PostgreSQL at " + PostgresServer.redact(pg.jdbcUrl());
-            LocalStack stack = new LocalStack(kafka, topics, pg, kafkaWhere + ", " + pgWhere);
+            LocalStack stack = new LocalStack(kafka, topics, serdes, pg, kafkaWhere + ", " + pgWhere);
             stack.started.addAll(opened);
             return stack;
         } catch (Exception e) {
@@ -127,7 +144,7 @@ public final class LocalStack implements AutoCloseable {
     public void startServices(Path stateDir, int replicationFactor, MeterRegistry metrics, Duration timeout)
             throws Exception {
         ledger = new LedgerServiceApp(new LedgerServiceConfig(kafka, LedgerServiceConfig.DEFAULT_APPLICATION_ID,
-                stateDir.resolve("ledger-service"), topics, replicationFactor), metrics);
+                stateDir.resolve("ledger-service"), topics, replicationFactor, idempotencyRetention, serdes), metrics);
         started.add(ledger);
         Map<String, Object> projectorKafka = new HashMap<>(kafka);
         if (projectorServer != null) {
@@ -136,9 +153,9 @@ public final class LocalStack implements AutoCloseable {
         // ./tally rebuild may have switched readers to a rebuilt projection.
         projectorApplicationId = liveProjectorApplicationId(postgres.dataSource());
         projector = new ProjectorApp(new ProjectorConfig(projectorKafka, projectorApplicationId, stateDir.resolve("projector"),
-                topics, replicationFactor), metrics);
+                topics, replicationFactor, serdes), metrics);
         started.add(projector);
-        sink = new BalanceCacheSink(kafka, "tally-balance-cache-sink", topics, postgres.dataSource(), applicationSql)
+        sink = new BalanceCacheSink(kafka, "tally-balance-cache-sink", topics, serdes, postgres.dataSource(), applicationSql)
                 .bindTo(metrics);
         started.add(sink);
         ledger.start();
@@ -155,12 +172,13 @@ public final class LocalStack implements AutoCloseable {
      * @param timeout how long a write waits for its outcome before answering 202
      */
     public LedgerHttpApi startLedgerHttp(Tokens tokens, String host, int port, Duration timeout, MeterRegistry metrics) {
-        RequestPublisher publisher = new RequestPublisher(kafka, topics);
+        RequestPublisher publisher = new RequestPublisher(kafka, topics, serdes);
         started.add(publisher);
-        PendingOutcomes outcomes = new PendingOutcomes(kafka, topics, 100_000);
+        PendingOutcomes outcomes = new PendingOutcomes(kafka, topics, serdes, 100_000);
         started.add(outcomes);
         LedgerHttpApi api = new LedgerHttpApi(publisher, outcomes, tokens, timeout,
-                () -> ledger.state().isRunningOrRebalancing(), metrics, java.time.Clock.systemUTC());
+                () -> ledger.state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING, metrics,
+                java.time.Clock.systemUTC());
         started.add(api);
         return api.start(host, port);
     }
@@ -218,6 +236,19 @@ public final class LocalStack implements AutoCloseable {
     /** The topics. */
     public LedgerTopics topics() {
         return topics;
+    }
+
+    /**
+     * Forget idempotency keys this long after their request was decided (default: never); set before
+     * {@link #startServices}.
+     */
+    public void idempotencyRetention(Duration retention) {
+        this.idempotencyRetention = retention;
+    }
+
+    /** The value serdes of the topics (single-object unless the Kafka config chose otherwise). */
+    public ValueSerdes serdes() {
+        return serdes;
     }
 
     /** The database. */

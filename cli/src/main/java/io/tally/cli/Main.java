@@ -1,5 +1,6 @@
 package io.tally.cli;
 
+import io.tally.cli.serve.ServiceCommands;
 import java.nio.file.Path;
 import picocli.CommandLine;
 
@@ -14,10 +15,18 @@ public final class Main {
     public static void main(String[] args) {
         // Logs go to <data dir>/tally.log; logback reads this property when the first logger is made.
         System.setProperty("tally.log.dir", DataDirectory.fromArgs(args).toString());
-        int code = new CommandLine(new TallyCommand())
-                .setCaseInsensitiveEnumValuesAllowed(true)
-                .execute(args);
+        if (ServiceCommands.isServiceAlone(args) && System.getProperty("logback.configurationFile") == null) {
+            // A service alone logs to standard output, for its container; the local commands log to a file.
+            System.setProperty("logback.configurationFile", "logback-service.xml");
+        }
+        int code = commandLine().execute(args);
         System.exit(code);
+    }
+
+    /** The {@code tally} command line with every subcommand, as {@link #main} runs it. */
+    public static CommandLine commandLine() {
+        return ServiceCommands.install(new CommandLine(new TallyCommand()))
+                .setCaseInsensitiveEnumValuesAllowed(true);
     }
 
     /** Where tally keeps its data when {@code --data-dir} is not given: {@code $TALLY_DATA_DIR} or {@code ~/.tally}. */

@@ -59,6 +59,10 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--request-timeout", defaultValue = "PT5S", description = "How long a write waits for its outcome before 202 (default: ${DEFAULT-VALUE}).")
     Duration requestTimeout;
 
+    @Option(names = "--idempotency-retention", paramLabel = "DURATION",
+            description = "Forget idempotency keys this long after their request (ISO-8601, e.g. PT24H; default: keep forever).")
+    Duration idempotencyRetention;
+
     private final PrintStream out = System.out;
 
     @Override
@@ -80,6 +84,7 @@ public final class ServeCommand implements Callable<Integer> {
             if (applicationSql != null) {
                 stack.keepApplicationColumn(applicationSql);
             }
+            stack.idempotencyRetention(idempotencyRetention);
             stack.startServices(dir.resolve("streams"), stackOptions.replicationFactor(), metrics, Duration.ofMinutes(2));
             LedgerHttpApi api = stack.startLedgerHttp(tokens, host, port, requestTimeout, metrics);
             String base = "http://" + host + ":" + api.port();

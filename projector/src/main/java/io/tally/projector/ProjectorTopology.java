@@ -3,6 +3,7 @@ package io.tally.projector;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tally.avro.HoldState;
 import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.ValueSerdes;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
@@ -119,22 +120,30 @@ public final class ProjectorTopology {
      *     newest acceptance time it has seen (stream time, not the wall clock)
      */
     public static Topology buildTopology(LedgerTopics topics, MeterRegistry metrics, Duration historyRetention) {
-        return buildTopology(topics, metrics, historyRetention, Publishing.PUBLISH);
+        return buildTopology(topics, ValueSerdes.singleObject(), metrics, historyRetention, Publishing.PUBLISH);
     }
 
     /**
-     * As {@link #buildTopology(LedgerTopics, MeterRegistry, Duration)}; with {@link Publishing#TABLES_ONLY}
-     * the stores are built but nothing is written to {@code ledger.balances} or {@code ledger.holds} (a
-     * rebuild beside the live projection must not publish until it is known to agree). The stores and
-     * their changelogs are the same either way, so an application id built one way can later run the
-     * other.
+     * As {@link #buildTopology(LedgerTopics, MeterRegistry)}, with {@code ledger.events} read and
+     * {@code ledger.balances} written in the encoding of {@code serdes} (the stores are internal and
+     * stay single-object, as does {@code ledger.holds} for now).
      */
-    public static Topology buildTopology(LedgerTopics topics, MeterRegistry metrics, Duration historyRetention,
-            Publishing publishing) {
+    public static Topology buildTopology(LedgerTopics topics, ValueSerdes serdes, MeterRegistry metrics) {
+        return buildTopology(topics, serdes, metrics, DEFAULT_HISTORY_RETENTION, Publishing.PUBLISH);
+    }
+
+    /**
+     * The full form. With {@link Publishing#TABLES_ONLY} the stores are built but nothing is written
+     * to {@code ledger.balances} or {@code ledger.holds} (a rebuild beside the live projection must not
+     * publish until it is known to agree). The stores and their changelogs are the same either way, so
+     * an application id built one way can later run the other.
+     */
+    public static Topology buildTopology(LedgerTopics topics, ValueSerdes serdes, MeterRegistry metrics,
+            Duration historyRetention, Publishing publishing) {
         BalanceProjectionProcessor.Counters counters = BalanceProjectionProcessor.Counters.register(metrics);
         Topology topology = new Topology();
         topology.addSource(SOURCE, LedgerTopics.keySerde().deserializer(),
-                LedgerTopics.EVENT_SERDE.deserializer(), topics.events());
+                serdes.events().deserializer(), topics.events());
         topology.addProcessor(PROCESSOR, () -> new BalanceProjectionProcessor(counters, publishing == Publishing.PUBLISH), SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(BALANCE_STORE), LedgerTopics.keySerde(), LedgerTopics.BALANCE_SERDE)
@@ -152,7 +161,7 @@ public final class ProjectorTopology {
                 .withCachingEnabled(), PROCESSOR);
         if (publishing == Publishing.PUBLISH) {
             topology.addSink(SINK, topics.balances(), LedgerTopics.keySerde().serializer(),
-                    LedgerTopics.BALANCE_SERDE.serializer(), PROCESSOR);
+                    serdes.balances().serializer(), PROCESSOR);
             topology.addSink(HOLD_SINK, topics.holds(), LedgerTopics.keySerde().serializer(),
                     LedgerTopics.HOLD_SERDE.serializer(), BY_ACCOUNT, PROCESSOR);
         }

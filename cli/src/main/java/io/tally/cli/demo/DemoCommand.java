@@ -21,6 +21,7 @@ import io.tally.core.reconciliation.AccountComparison;
 import io.tally.core.reconciliation.Comparison;
 import io.tally.core.reconciliation.DriftTier;
 import io.tally.core.reconciliation.ReconciliationStatus;
+import io.tally.ledger.http.PendingOutcomes;
 import io.tally.ledger.kafka.RequestPublisher;
 import io.tally.reconciler.Discrepancy;
 import io.tally.reconciler.ReconciliationResult;
@@ -45,12 +46,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -161,21 +163,24 @@ public final class DemoCommand implements Callable<Integer> {
 
             // 3. Requests: every account opened, then every transaction in the bank's order.
             List<LedgerRequest> requests = requests(history, toSend);
-            Set<String> requestIds = new java.util.HashSet<>();
-            requests.forEach(r -> requestIds.add(r.getRequestId()));
             Map<String, LedgerResult> outcomes;
             long deadLettered;
             try (DeadLetterCounter dlq = new DeadLetterCounter(stack.kafka(), stack.topics());
-                    ResultCollector collector = new ResultCollector(stack.kafka(), stack.topics(), requestIds);
-                    RequestPublisher publisher = new RequestPublisher(stack.kafka(), stack.topics())) {
+                    PendingOutcomes pending = new PendingOutcomes(stack.kafka(), stack.topics(), stack.serdes(),
+                            requests.size());
+                    RequestPublisher publisher = new RequestPublisher(stack.kafka(), stack.topics(), stack.serdes())) {
+                Map<String, CompletableFuture<LedgerResult>> futures = new HashMap<>();
+                requests.forEach(r -> futures.put(r.getRequestId(), pending.register(r.getRequestId())));
                 publish(publisher, requests);
                 phases.end("publish");
-                if (!Progress.await("Deciding  ", requests.size(), "req", collector::received, timeout)) {
-                    throw new TimeoutException("only " + collector.received() + " of " + requests.size()
+                LongSupplier received = () -> futures.values().stream().filter(CompletableFuture::isDone).count();
+                if (!Progress.await("Deciding  ", requests.size(), "req", received, timeout)) {
+                    throw new TimeoutException("only " + received.getAsLong() + " of " + requests.size()
                             + " outcomes arrived within " + timeout);
                 }
                 phases.end("decide");
-                outcomes = collector.outcomes();
+                outcomes = new HashMap<>();
+                futures.forEach((id, f) -> outcomes.put(id, f.join()));
                 deadLettered = dlq.count();
             }
 

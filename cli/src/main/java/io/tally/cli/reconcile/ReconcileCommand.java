@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.tally.cli.DataDirectory;
 import io.tally.cli.LocalStack;
+import io.tally.cli.StackOptions;
 import io.tally.core.MinorUnits;
 import io.tally.core.reconciliation.AccountComparison;
 import io.tally.core.reconciliation.BalanceView;
@@ -13,7 +13,6 @@ import io.tally.core.reconciliation.Comparison;
 import io.tally.core.reconciliation.DriftTier;
 import io.tally.core.reconciliation.InFlightGrace;
 import io.tally.core.reconciliation.ReconciliationStatus;
-import io.tally.embedded.PostgresServer;
 import io.tally.reconciler.AccountFilter;
 import io.tally.reconciler.CloseableIterator;
 import io.tally.reconciler.ConservationCheck;
@@ -55,7 +54,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -72,6 +70,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -167,23 +166,14 @@ public final class ReconcileCommand implements Callable<Integer> {
             description = "Write the Prometheus metrics of the runs here after each run (for a textfile collector).")
     Path metricsFile;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "Where tally keeps its data (default: $TALLY_DATA_DIR or ~/.tally).")
-    Path dataDir;
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", description = "Use this Kafka cluster instead of the embedded broker.")
-    String bootstrapServers;
 
-    @Option(names = "--jdbc-url", paramLabel = "URL", description = "Use this PostgreSQL (default: $TALLY_JDBC_URL, else the embedded one).")
-    String jdbcUrl;
 
-    @Option(names = "--kafka-config", paramLabel = "FILE", description = "Kafka client properties, passed through untouched.")
-    Path kafkaConfig;
 
-    @Option(names = "--partitions", defaultValue = "4", description = "Partitions of the keyed topics (default: ${DEFAULT-VALUE}).")
-    int partitions;
 
-    @Option(names = "--replication-factor", description = "Replicas of the topics (default: 1 embedded, 3 otherwise).")
-    Integer replicationFactor;
+
+    @Mixin
+    StackOptions stackOptions = new StackOptions();
 
     @Option(names = "--timeout", defaultValue = "PT5M", description = "How long to wait for the stack to catch up (default: ${DEFAULT-VALUE}).")
     Duration timeout;
@@ -206,12 +196,10 @@ public final class ReconcileCommand implements Callable<Integer> {
 
     private int run() throws Exception {
         validate();
-        Path dir = (dataDir != null ? dataDir : DataDirectory.defaultPath()).toAbsolutePath();
+        Path dir = stackOptions.dataDir();
         Files.createDirectories(dir);
-        int replicas = replicationFactor != null ? replicationFactor : bootstrapServers == null ? 1 : 3;
-        LocalStack.Options options = new LocalStack.Options(dir, Optional.ofNullable(bootstrapServers),
-                Optional.ofNullable(jdbcUrl != null ? jdbcUrl : System.getenv(PostgresServer.JDBC_URL_ENV)),
-                kafkaProperties(), partitions, replicas);
+        int replicas = stackOptions.replicationFactor();
+        LocalStack.Options options = stackOptions.toStackOptions();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ReconciliationMetrics metrics = new ReconciliationMetrics(registry);
         DriftWebhook alert = webhook == null ? null : new DriftWebhook(webhook, webhookTimeout, registry);
@@ -315,7 +303,7 @@ public final class ReconcileCommand implements Callable<Integer> {
         }
         if (runMode == RunMode.FIX && outcome.fixed() > 0 && correctedSource.equals(PostgresCacheSource.ACCOUNT_BALANCES)) {
             try (CorrectionApplier applier = new CorrectionApplier(stack.kafka(), CorrectionApplier.DEFAULT_GROUP_ID,
-                    stack.topics(), new CacheCorrectionApplier(jdbi))) {
+                    stack.topics(), stack.serdes(), new CacheCorrectionApplier(jdbi))) {
                 applied = applier.drainOnce(timeout);
             }
         }
@@ -339,7 +327,7 @@ public final class ReconcileCommand implements Callable<Integer> {
     /** Prints the conservation check per currency; {@code false} if money appeared or vanished. */
     private boolean conservationHolds(LocalStack stack) throws Exception {
         ConservationCheck check = new ConservationCheck();
-        long events = LedgerMovements.read(stack.kafka(), stack.topics(), check, timeout);
+        long events = LedgerMovements.read(stack.kafka(), stack.topics(), stack.serdes(), check, timeout);
         // Beside a JSON document on stdout, the check's lines go to stderr so the document stays parseable.
         PrintStream out = format == Format.json ? System.err : this.out;
         try (ProjectionSource projection = ProjectionSource.merging(stack.projector().balancesByPartition())) {
@@ -438,9 +426,9 @@ public final class ReconcileCommand implements Callable<Integer> {
             return null;
         }
         if (statement != null) {
-            return authoritative ? new LedgerCorrectionRequester(stack.kafka(), stack.topics(), sourceName) : NO_FIX;
+            return authoritative ? new LedgerCorrectionRequester(stack.kafka(), stack.topics(), stack.serdes(), sourceName) : NO_FIX;
         }
-        return new CacheCorrectionEmitter(stack.kafka(), stack.topics(), sourceName);
+        return new CacheCorrectionEmitter(stack.kafka(), stack.topics(), stack.serdes(), sourceName);
     }
 
     private static final Fixer NO_FIX = new Fixer() {
@@ -571,19 +559,5 @@ public final class ReconcileCommand implements Callable<Integer> {
                 Thread.sleep(200);
             }
         }
-    }
-
-    private Map<String, Object> kafkaProperties() throws IOException {
-        Path file = kafkaConfig != null ? kafkaConfig
-                : System.getenv("TALLY_KAFKA_CONFIG") != null ? Path.of(System.getenv("TALLY_KAFKA_CONFIG")) : null;
-        Map<String, Object> props = new HashMap<>();
-        if (file != null) {
-            Properties p = new Properties();
-            try (InputStream in = Files.newInputStream(file)) {
-                p.load(in);
-            }
-            p.forEach((k, v) -> props.put(k.toString(), v));
-        }
-        return props;
     }
 }

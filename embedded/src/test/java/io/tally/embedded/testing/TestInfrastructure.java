@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.common.utils.Exit;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.kafka.KafkaContainer;
 import org.testcontainers.postgresql.PostgreSQLContainer;
@@ -86,6 +87,11 @@ public final class TestInfrastructure {
     }
 
     private static TestInfrastructure startEmbedded() throws Exception {
+        // The broker shares the test JVM: a fatal path while the JVM shuts down (say, its temporary log
+        // directory already gone) must not halt the JVM with a non-zero code after the tests passed,
+        // which the test runner reports as a crashed fork. Kafka's own tests do the same.
+        Exit.setExitProcedure((code, message) -> System.err.println("embedded Kafka asked to exit " + code + ": " + message));
+        Exit.setHaltProcedure((code, message) -> System.err.println("embedded Kafka asked to halt " + code + ": " + message));
         EmbeddedKafka kafka = EmbeddedKafka.start(null);
         PostgresServer pg = PostgresServer.start(Optional.ofNullable(System.getenv(PostgresServer.JDBC_URL_ENV)), null);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

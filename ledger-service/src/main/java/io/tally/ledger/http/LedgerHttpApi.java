@@ -63,7 +63,8 @@ public final class LedgerHttpApi implements AutoCloseable {
      * @param outcomes completes waiting requests from {@code ledger.results}
      * @param tokens the accepted bearer tokens
      * @param timeout how long a write waits for its outcome before answering 202
-     * @param ready whether the ledger is ready (Kafka Streams RUNNING), for {@code /health}
+     * @param ready whether the ledger is ready (Kafka Streams RUNNING), for {@code /health/ready} and
+     *     {@code /health}
      * @param metrics the registry whose Prometheus text {@code /metrics} serves (if it is one)
      */
     public LedgerHttpApi(RequestPublisher publisher, PendingOutcomes outcomes, Tokens tokens, Duration timeout,
@@ -134,10 +135,14 @@ public final class LedgerHttpApi implements AutoCloseable {
             return b.errors().isEmpty() ? RequestCodec.transfer(id, key, from, currency, to, amount, now) : null;
         })));
         app.get("/v1/requests/{requestId}", secured(Tokens.Scope.READ, this::status));
-        app.get("/health", ctx -> {
+        // Liveness: the process answers. Readiness (also /health): Kafka Streams is RUNNING, so writes are decided.
+        app.get("/health/live", ctx -> ctx.json(Map.of("status", "UP")));
+        Handler readiness = ctx -> {
             boolean up = ready.getAsBoolean();
             ctx.status(up ? 200 : 503).json(Map.of("status", up ? "UP" : "DOWN"));
-        });
+        };
+        app.get("/health/ready", readiness);
+        app.get("/health", readiness);
         app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4")
                 .result(metrics instanceof PrometheusMeterRegistry p ? p.scrape() : ""));
         app.get("/openapi.json", ctx -> ctx.contentType("application/json").result(openApi()));

@@ -2,6 +2,7 @@ package io.tally.ledger.http;
 
 import io.tally.avro.LedgerResult;
 import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.ValueSerdes;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.HashMap;
@@ -20,7 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Completes HTTP requests waiting for their outcome: one consumer reads every partition of
+ * Completes requests waiting for their outcome (HTTP handlers, the demo): one consumer reads every partition of
  * {@code ledger.results} (committed records only) from the end it had at start, completes the
  * future registered for each request id, and remembers the latest outcomes for
  * {@code GET /v1/requests/{id}}.
@@ -42,13 +43,23 @@ public final class PendingOutcomes implements AutoCloseable {
      * @param remembered how many recent outcomes {@link #find} can answer
      */
     public PendingOutcomes(Map<String, Object> kafka, LedgerTopics topics, int remembered) {
+        this(kafka, topics, ValueSerdes.singleObject(), remembered);
+    }
+
+    /**
+     * @param kafka client properties, passed through
+     * @param topics where {@code ledger.results} is
+     * @param serdes the configured value encoding of the topics
+     * @param remembered how many recent outcomes {@link #find} can answer
+     */
+    public PendingOutcomes(Map<String, Object> kafka, LedgerTopics topics, ValueSerdes serdes, int remembered) {
         Map<String, Object> config = new HashMap<>(kafka);
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         // Callers are waiting: the broker answers a fetch after 5 ms even with nothing new (default 500 ms).
         config.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5);
         this.consumer = new KafkaConsumer<>(config, LedgerTopics.keySerde().deserializer(),
-                LedgerTopics.RESULT_SERDE.deserializer());
+                serdes.results().deserializer());
         List<TopicPartition> partitions = consumer.partitionsFor(topics.results()).stream()
                 .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
         consumer.assign(partitions);

@@ -14,6 +14,7 @@ import io.tally.core.LedgerEvent;
 import io.tally.core.RejectionCode;
 import io.tally.core.RequestContext;
 import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.ValueSerdes;
 import io.tally.schemas.codec.EventCodec;
 import io.tally.schemas.codec.RequestCodec;
 import io.tally.schemas.codec.ResultCodec;
@@ -58,6 +59,7 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
     static final Duration EXPIRY_INTERVAL = Duration.ofSeconds(1);
 
     private final LedgerTopics topics;
+    private final ValueSerdes serdes;
     private final Duration idempotencyRetention;
     private final MeterRegistry metrics;
     private final Timer decideTimer;
@@ -66,8 +68,9 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
     private KeyValueStore<String, IdempotencyRecord> idempotency;
     private KeyValueStore<String, String> expiries;
 
-    DecideProcessor(LedgerTopics topics, MeterRegistry metrics, Duration idempotencyRetention) {
+    DecideProcessor(LedgerTopics topics, ValueSerdes serdes, MeterRegistry metrics, Duration idempotencyRetention) {
         this.topics = topics;
+        this.serdes = serdes;
         this.idempotencyRetention = idempotencyRetention;
         this.metrics = metrics;
         this.decideTimer = Timer.builder("tally.ledger.decide").description("time to decide one request")
@@ -119,8 +122,9 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
         }
         LedgerRequest request;
         try {
-            request = LedgerTopics.REQUEST_SERDE.deserializer().deserialize(topics.requests(), record.value());
+            request = serdes.requests().deserializer().deserialize(topics.requests(), record.value());
         } catch (SerializationException e) {
+            // Wrong magic byte, unknown schema id or fingerprint, bad body: the message says which.
             deadLetter(record, "undecodable", e.getMessage());
             return;
         }
@@ -197,7 +201,7 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
     private void append(AccountState state, List<LedgerEvent> events, String reference, long timestampMs) {
         for (LedgerEvent event : events) {
             state = Ledger.evolve(state, event);
-            byte[] value = LedgerTopics.EVENT_SERDE.serializer().serialize(topics.events(),
+            byte[] value = serdes.events().serializer().serialize(topics.events(),
                     EventCodec.toAvro(event, state.currency(), reference));
             context.forward(new Record<>(utf8(state.accountId()), value, timestampMs, new RecordHeaders()),
                     DecideTopology.EVENTS_SINK);
@@ -219,7 +223,7 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
 
     /** Sends an internal request to the other account's partition through the transfer topic. */
     private void sendTransfer(LedgerRequest request, long timestampMs) {
-        byte[] value = LedgerTopics.REQUEST_SERDE.serializer().serialize(topics.transfers(), request);
+        byte[] value = serdes.requests().serializer().serialize(topics.transfers(), request);
         context.forward(new Record<>(utf8(request.getAccountId()), value, timestampMs, new RecordHeaders()),
                 DecideTopology.TRANSFERS_SINK);
     }
@@ -248,7 +252,7 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
     }
 
     private void publish(Record<byte[], byte[]> cause, LedgerResult result) {
-        byte[] value = LedgerTopics.RESULT_SERDE.serializer().serialize(topics.results(), result);
+        byte[] value = serdes.results().serializer().serialize(topics.results(), result);
         context.forward(new Record<>(utf8(result.getRequestId()), value, cause.timestamp(), new RecordHeaders()),
                 DecideTopology.RESULTS_SINK);
     }

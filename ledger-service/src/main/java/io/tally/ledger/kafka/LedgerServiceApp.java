@@ -27,7 +27,8 @@ public final class LedgerServiceApp implements AutoCloseable {
 
     /** Builds (does not start) the application. */
     public LedgerServiceApp(LedgerServiceConfig config, MeterRegistry metrics) {
-        this.streams = new KafkaStreams(DecideTopology.buildTopology(config.topics(), metrics, config.idempotencyRetention()), streamsProperties(config));
+        this.streams = new KafkaStreams(DecideTopology.buildTopology(config.topics(), config.serdes(), metrics,
+                config.idempotencyRetention()), streamsProperties(config));
         streams.setStateListener((now, before) -> {
             if (now == KafkaStreams.State.RUNNING) {
                 running.countDown();

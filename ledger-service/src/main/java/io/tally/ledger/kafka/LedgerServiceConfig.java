@@ -1,6 +1,7 @@
 package io.tally.ledger.kafka;
 
 import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.ValueSerdes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -17,10 +18,11 @@ import java.util.Objects;
  * @param replicationFactor replicas of Streams' internal topics (1 on the embedded broker)
  * @param idempotencyRetention how long an idempotency key is remembered after its request was
  *     decided, or {@code null} for forever (the default); e.g. 24 h, as seed 002's providers keep theirs
+ * @param serdes the value encoding of the topics
  */
 public record LedgerServiceConfig(
         Map<String, Object> kafka, String applicationId, Path stateDir, LedgerTopics topics, int replicationFactor,
-        Duration idempotencyRetention) {
+        Duration idempotencyRetention, ValueSerdes serdes) {
     /** The default application id. */
     public static final String DEFAULT_APPLICATION_ID = "tally-ledger-service";
 
@@ -32,11 +34,24 @@ public record LedgerServiceConfig(
         if (idempotencyRetention != null && (idempotencyRetention.isNegative() || idempotencyRetention.isZero())) {
             throw new IllegalArgumentException("idempotency retention must be positive: " + idempotencyRetention);
         }
+        Objects.requireNonNull(serdes, "serdes");
+    }
+
+    /** Keys kept forever, single-object encoding. */
+    public LedgerServiceConfig(Map<String, Object> kafka, String applicationId, Path stateDir, LedgerTopics topics,
+            int replicationFactor) {
+        this(kafka, applicationId, stateDir, topics, replicationFactor, null, ValueSerdes.singleObject());
+    }
+
+    /** Single-object encoding. */
+    public LedgerServiceConfig(Map<String, Object> kafka, String applicationId, Path stateDir, LedgerTopics topics,
+            int replicationFactor, Duration idempotencyRetention) {
+        this(kafka, applicationId, stateDir, topics, replicationFactor, idempotencyRetention, ValueSerdes.singleObject());
     }
 
     /** Keys kept forever. */
     public LedgerServiceConfig(Map<String, Object> kafka, String applicationId, Path stateDir, LedgerTopics topics,
-            int replicationFactor) {
-        this(kafka, applicationId, stateDir, topics, replicationFactor, null);
+            int replicationFactor, ValueSerdes serdes) {
+        this(kafka, applicationId, stateDir, topics, replicationFactor, null, serdes);
     }
 }

@@ -2,6 +2,7 @@ package io.tally.ledger.kafka;
 
 import io.tally.avro.LedgerRequest;
 import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.ValueSerdes;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Future;
@@ -28,13 +29,22 @@ public final class RequestPublisher implements AutoCloseable {
      * @param topics where {@code ledger.requests} is
      */
     public RequestPublisher(Map<String, Object> kafka, LedgerTopics topics) {
+        this(kafka, topics, ValueSerdes.singleObject());
+    }
+
+    /**
+     * @param kafka client properties, passed through ({@code bootstrap.servers}, security, ...)
+     * @param topics where {@code ledger.requests} is
+     * @param serdes the value encoding of the topics
+     */
+    public RequestPublisher(Map<String, Object> kafka, LedgerTopics topics, ValueSerdes serdes) {
         Map<String, Object> config = new HashMap<>(kafka);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
         config.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         this.producer = new KafkaProducer<>(config, LedgerTopics.keySerde().serializer(),
-                LedgerTopics.REQUEST_SERDE.serializer());
+                serdes.requests().serializer());
         this.topic = topics.requests();
     }
 

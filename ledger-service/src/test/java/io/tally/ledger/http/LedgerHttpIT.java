@@ -70,7 +70,7 @@ class LedgerHttpIT {
         outcomes = new PendingOutcomes(kafka, topics, 100_000);
         Tokens tokens = Tokens.parse(List.of(Tokens.hash(WRITER) + ":write,read:checkout", Tokens.hash(READER) + ":read"));
         api = new LedgerHttpApi(publisher, outcomes, tokens, Duration.ofSeconds(20),
-                () -> service.state().isRunningOrRebalancing(), metrics, Clock.systemUTC()).start("127.0.0.1", 0);
+                () -> service.state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING, metrics, Clock.systemUTC()).start("127.0.0.1", 0);
     }
 
     @AfterAll
@@ -190,7 +190,7 @@ class LedgerHttpIT {
     @Test
     void aCaptureThatPaysAnAccountOnAnotherPartitionMovesTheMoneyExactlyOnce() throws Exception {
         String buyer = "buyer-" + UUID.randomUUID();
-        String merchant = "merchant-" + UUID.randomUUID();
+        String merchant = onAnotherPartitionThan(buyer);
         open(buyer, 10_000);
         open(merchant, 0);
         assertThat(post("/v1/accounts/" + buyer + "/holds", "hold", WRITER,
@@ -211,13 +211,32 @@ class LedgerHttpIT {
     @Test
     void healthMetricsAndTheOpenApiDocumentAreServed() throws Exception {
         String base = "http://127.0.0.1:" + api.port();
-        assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(), HttpResponse.BodyHandlers.ofString())
-                .statusCode()).isEqualTo(200);
+        for (String health : List.of("/health", "/health/live", "/health/ready")) {
+            assertThat(http.send(HttpRequest.newBuilder(URI.create(base + health)).build(), HttpResponse.BodyHandlers.ofString())
+                    .statusCode()).as(health).isEqualTo(200);
+        }
         assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString())
                 .body()).contains("tally_ledger_decide_seconds", "kafka_consumer_fetch_manager_records_lag");
         JsonNode openApi = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(base + "/openapi.json")).build(),
                 HttpResponse.BodyHandlers.ofString()).body());
         assertThat(openApi.get("paths").has("/v1/holds/{holdId}/captures")).isTrue();
+    }
+
+    /** An account id whose records land on another of the 4 partitions than {@code account}'s. */
+    private static String onAnotherPartitionThan(String account) {
+        int theirs = partitionOf(account);
+        for (int i = 0; ; i++) {
+            String candidate = "merchant-" + i + "-" + UUID.randomUUID();
+            if (partitionOf(candidate) != theirs) {
+                return candidate;
+            }
+        }
+    }
+
+    /** The default partitioner's choice for a String key over 4 partitions. */
+    private static int partitionOf(String key) {
+        return org.apache.kafka.common.utils.Utils.toPositive(
+                org.apache.kafka.common.utils.Utils.murmur2(key.getBytes(java.nio.charset.StandardCharsets.UTF_8))) % 4;
     }
 
     /** Every committed event of {@code account}, read from ledger.events (waits for the payee side). */

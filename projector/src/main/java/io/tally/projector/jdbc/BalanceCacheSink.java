@@ -4,6 +4,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tally.avro.AccountBalance;
 import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.ValueSerdes;
+import io.tally.schemas.registry.SchemaRegistryException;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -96,17 +98,32 @@ public final class BalanceCacheSink implements AutoCloseable {
      */
     public BalanceCacheSink(Map<String, Object> kafkaProperties, String groupId, LedgerTopics topics,
             DataSource dataSource) {
-        this(kafkaProperties, groupId, topics, dataSource, Optional.empty());
+        this(kafkaProperties, groupId, topics, ValueSerdes.singleObject(), dataSource, Optional.empty());
     }
 
     /**
-     * As {@link #BalanceCacheSink(Map, String, LedgerTopics, DataSource)}, also running
+     * Builds a sink reading {@code ledger.balances} in the encoding of {@code serdes}; otherwise as
+     * {@link #BalanceCacheSink(Map, String, LedgerTopics, DataSource)}.
+     */
+    public BalanceCacheSink(Map<String, Object> kafkaProperties, String groupId, LedgerTopics topics,
+            ValueSerdes serdes, DataSource dataSource) {
+        this(kafkaProperties, groupId, topics, serdes, dataSource, Optional.empty());
+    }
+
+    /** As below, in the single-object encoding. */
+    public BalanceCacheSink(Map<String, Object> kafkaProperties, String groupId, LedgerTopics topics,
+            DataSource dataSource, Optional<String> applicationSql) {
+        this(kafkaProperties, groupId, topics, ValueSerdes.singleObject(), dataSource, applicationSql);
+    }
+
+    /**
+     * As {@link #BalanceCacheSink(Map, String, LedgerTopics, ValueSerdes, DataSource)}, also running
      * {@code applicationSql} for each row that moved forward (see the class documentation).
      *
      * @param applicationSql SQL with named parameters, run in the same transaction as the upsert
      */
     public BalanceCacheSink(Map<String, Object> kafkaProperties, String groupId, LedgerTopics topics,
-            DataSource dataSource, Optional<String> applicationSql) {
+            ValueSerdes serdes, DataSource dataSource, Optional<String> applicationSql) {
         this.applicationSql = applicationSql;
         Map<String, Object> props = new HashMap<>(kafkaProperties);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
@@ -116,7 +133,7 @@ public final class BalanceCacheSink implements AutoCloseable {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         this.consumer = new KafkaConsumer<>(props, LedgerTopics.keySerde().deserializer(),
-                LedgerTopics.BALANCE_SERDE.deserializer());
+                serdes.balances().deserializer());
         this.topic = topics.balances();
         this.jdbi = Jdbi.create(dataSource).installPlugin(new SqlObjectPlugin());
         this.thread = new Thread(this::run, "balance-cache-sink-" + groupId);
@@ -242,6 +259,10 @@ public final class BalanceCacheSink implements AutoCloseable {
         try {
             return consumer.poll(POLL_TIMEOUT);
         } catch (RecordDeserializationException e) {
+            if (e.getCause() instanceof SchemaRegistryException unreachable) {
+                // The record is good; retry later from the committed offsets rather than skip it.
+                throw unreachable;
+            }
             log.error("skipping undecodable record at {}@{}: {}", e.topicPartition(), e.offset(), e.getMessage());
             consumer.seek(e.topicPartition(), e.offset() + 1);
             return ConsumerRecords.empty();

@@ -69,8 +69,8 @@ public final class ProjectorApp implements AutoCloseable {
      */
     public ProjectorApp(ProjectorConfig config, MeterRegistry metrics, ProjectorTopology.Publishing publishing) {
         this.config = config;
-        this.streams = new KafkaStreams(
-                ProjectorTopology.buildTopology(config.topics(), metrics, config.historyRetention(), publishing),
+        this.streams = new KafkaStreams(ProjectorTopology.buildTopology(config.topics(), config.serdes(), metrics,
+                config.historyRetention(), publishing),
                 streamsProperties(config));
         this.streams.setUncaughtExceptionHandler(e -> {
             log.error("projector {} stream thread failed; shutting the client down", config.applicationId(), e);
@@ -94,8 +94,9 @@ public final class ProjectorApp implements AutoCloseable {
         // transaction (KIP-447): a crash never publishes a balance twice or loses one.
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         // An undecodable record on ledger.events is logged and skipped instead of stopping the
-        // partition forever; the version guard then reports the account's gap.
-        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+        // partition forever; the version guard then reports the account's gap. An unreachable
+        // schema registry stops the client instead (the record is good).
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, SkipUndecodableEvents.class);
         return props;
     }
 

@@ -2,6 +2,7 @@ package io.tally.projector.kafka;
 
 import io.tally.schemas.LedgerTopics;
 import io.tally.projector.ProjectorTopology;
+import io.tally.schemas.ValueSerdes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -21,12 +22,13 @@ import java.util.Objects;
  * @param replicationFactor replicas of the internal (changelog) topics, {@code >= 1}
  * @param historyRetention how far back point-in-time balance reads reach (the versioned store's
  *     history retention), positive
+ * @param serdes the value encoding of {@code ledger.events} and {@code ledger.balances}
  * @throws IllegalArgumentException if the application id is blank, the replication factor is below
  *     1 or the history retention is not positive
  */
 public record ProjectorConfig(
         Map<String, Object> kafkaProperties, String applicationId, Path stateDir, LedgerTopics topics,
-        int replicationFactor, Duration historyRetention) {
+        int replicationFactor, Duration historyRetention, ValueSerdes serdes) {
     public ProjectorConfig {
         kafkaProperties = Map.copyOf(kafkaProperties);
         Objects.requireNonNull(applicationId, "applicationId");
@@ -42,12 +44,27 @@ public record ProjectorConfig(
         if (replicationFactor < 1) {
             throw new IllegalArgumentException("replicationFactor must be >= 1: " + replicationFactor);
         }
+        Objects.requireNonNull(serdes, "serdes");
+    }
+
+    /** With {@link ProjectorTopology#DEFAULT_HISTORY_RETENTION} and the single-object encoding. */
+    public ProjectorConfig(Map<String, Object> kafkaProperties, String applicationId, Path stateDir, LedgerTopics topics,
+            int replicationFactor) {
+        this(kafkaProperties, applicationId, stateDir, topics, replicationFactor,
+                ProjectorTopology.DEFAULT_HISTORY_RETENTION, ValueSerdes.singleObject());
+    }
+
+    /** With the single-object encoding. */
+    public ProjectorConfig(Map<String, Object> kafkaProperties, String applicationId, Path stateDir, LedgerTopics topics,
+            int replicationFactor, Duration historyRetention) {
+        this(kafkaProperties, applicationId, stateDir, topics, replicationFactor, historyRetention,
+                ValueSerdes.singleObject());
     }
 
     /** With {@link ProjectorTopology#DEFAULT_HISTORY_RETENTION}. */
     public ProjectorConfig(Map<String, Object> kafkaProperties, String applicationId, Path stateDir, LedgerTopics topics,
-            int replicationFactor) {
+            int replicationFactor, ValueSerdes serdes) {
         this(kafkaProperties, applicationId, stateDir, topics, replicationFactor,
-                ProjectorTopology.DEFAULT_HISTORY_RETENTION);
+                ProjectorTopology.DEFAULT_HISTORY_RETENTION, serdes);
     }
 }

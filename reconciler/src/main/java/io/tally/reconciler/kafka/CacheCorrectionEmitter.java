@@ -6,6 +6,7 @@ import io.tally.core.reconciliation.BalanceView;
 import io.tally.reconciler.FixAction;
 import io.tally.reconciler.Fixer;
 import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.ValueSerdes;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -38,11 +39,16 @@ public final class CacheCorrectionEmitter implements Fixer {
      *     picks these corrections
      */
     public CacheCorrectionEmitter(Map<String, Object> kafka, LedgerTopics topics, String source) {
+        this(kafka, topics, ValueSerdes.singleObject(), source);
+    }
+
+    /** As above, writing corrections in the configured value encoding {@code serdes}. */
+    public CacheCorrectionEmitter(Map<String, Object> kafka, LedgerTopics topics, ValueSerdes serdes, String source) {
         Map<String, Object> config = new HashMap<>(kafka);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         this.producer = new KafkaProducer<>(config, LedgerTopics.keySerde().serializer(),
-                LedgerTopics.CORRECTION_SERDE.serializer());
+                serdes.corrections().serializer());
         this.topic = topics.corrections();
         this.source = source;
     }

@@ -3,6 +3,7 @@ package io.tally.reconciler.kafka;
 import io.tally.avro.BalanceCorrection;
 import io.tally.reconciler.jdbc.CacheCorrectionApplier;
 import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.ValueSerdes;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -48,6 +49,12 @@ public final class CorrectionApplier implements AutoCloseable {
      */
     public CorrectionApplier(Map<String, Object> kafka, String groupId, LedgerTopics topics,
             CacheCorrectionApplier applier) {
+        this(kafka, groupId, topics, ValueSerdes.singleObject(), applier);
+    }
+
+    /** As above, reading corrections in the configured value encoding {@code serdes}. */
+    public CorrectionApplier(Map<String, Object> kafka, String groupId, LedgerTopics topics, ValueSerdes serdes,
+            CacheCorrectionApplier applier) {
         Map<String, Object> config = new HashMap<>(kafka);
         config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -55,7 +62,7 @@ public final class CorrectionApplier implements AutoCloseable {
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         this.consumer = new KafkaConsumer<>(config, LedgerTopics.keySerde().deserializer(),
-                LedgerTopics.CORRECTION_SERDE.deserializer());
+                serdes.corrections().deserializer());
         this.applier = applier;
         this.partitions = consumer.partitionsFor(topics.corrections()).stream()
                 .map(p -> new TopicPartition(p.topic(), p.partition())).toList();

@@ -7,6 +7,7 @@ import io.tally.core.reconciliation.BalanceView;
 import io.tally.reconciler.FixAction;
 import io.tally.reconciler.Fixer;
 import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.ValueSerdes;
 import io.tally.schemas.codec.RequestCodec;
 import java.util.HashMap;
 import java.util.Map;
@@ -43,11 +44,16 @@ public final class LedgerCorrectionRequester implements Fixer {
      * @param source the authoritative source's name, for the key and the reason
      */
     public LedgerCorrectionRequester(Map<String, Object> kafka, LedgerTopics topics, String source) {
+        this(kafka, topics, ValueSerdes.singleObject(), source);
+    }
+
+    /** As above, writing requests in the configured value encoding {@code serdes} (ledger-service's). */
+    public LedgerCorrectionRequester(Map<String, Object> kafka, LedgerTopics topics, ValueSerdes serdes, String source) {
         Map<String, Object> config = new HashMap<>(kafka);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         this.producer = new KafkaProducer<>(config, LedgerTopics.keySerde().serializer(),
-                LedgerTopics.REQUEST_SERDE.serializer());
+                serdes.requests().serializer());
         this.topic = topics.requests();
         this.source = source;
     }

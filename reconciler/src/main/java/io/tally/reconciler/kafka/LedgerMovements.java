@@ -3,6 +3,7 @@ package io.tally.reconciler.kafka;
 import io.tally.avro.LedgerEvent;
 import io.tally.reconciler.ConservationCheck;
 import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.ValueSerdes;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -38,12 +39,18 @@ public final class LedgerMovements {
      */
     public static long read(Map<String, Object> kafka, LedgerTopics topics, ConservationCheck check, Duration timeout)
             throws TimeoutException {
+        return read(kafka, topics, ValueSerdes.singleObject(), check, timeout);
+    }
+
+    /** As above, reading events in the configured value encoding {@code serdes}. */
+    public static long read(Map<String, Object> kafka, LedgerTopics topics, ValueSerdes serdes, ConservationCheck check,
+            Duration timeout) throws TimeoutException {
         Map<String, Object> config = new HashMap<>(kafka);
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.remove(ConsumerConfig.GROUP_ID_CONFIG);
         try (KafkaConsumer<String, LedgerEvent> consumer = new KafkaConsumer<>(config,
-                LedgerTopics.keySerde().deserializer(), LedgerTopics.EVENT_SERDE.deserializer())) {
+                LedgerTopics.keySerde().deserializer(), serdes.events().deserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topics.events()).stream()
                     .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
             consumer.assign(partitions);

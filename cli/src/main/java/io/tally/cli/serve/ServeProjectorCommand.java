@@ -1,0 +1,60 @@
+package io.tally.cli.serve;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tally.embedded.PostgresServer;
+import io.tally.projector.jdbc.BalanceCacheSink;
+import io.tally.projector.jdbc.ProjectorSchema;
+import io.tally.projector.kafka.ProjectorApp;
+import io.tally.projector.kafka.ProjectorConfig;
+import io.tally.schemas.LedgerTopics;
+import javax.sql.DataSource;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code ./tally serve projector}: the projector and its PostgreSQL cache sink alone, against any
+ * Kafka cluster and the PostgreSQL named by {@code TALLY_JDBC_URL} (required: a production projector
+ * never starts an embedded database).
+ */
+@Command(name = "projector", mixinStandardHelpOptions = true,
+        description = "Run the projector: ledger.events -> balances, ledger.balances and PostgreSQL account_balances.")
+final class ServeProjectorCommand extends ServiceCommand {
+    /** The projector's default Streams application id (as the embedded stack's). */
+    static final String APPLICATION_ID = "tally-projector";
+
+    @Override
+    String serviceName() {
+        return "projector";
+    }
+
+    @Override
+    RunningService start(ServiceEnvironment env, LedgerTopics topics, PrometheusMeterRegistry metrics) {
+        String jdbcUrl = env.jdbcUrl().orElseThrow(() -> new IllegalArgumentException(
+                ServiceEnvironment.JDBC_URL + " must name the PostgreSQL of the balance cache"));
+        DataSource database = PostgresServer.dataSource(jdbcUrl);
+        ProjectorSchema.migrate(database);
+        String applicationId = env.applicationId().orElse(APPLICATION_ID);
+        ProjectorApp app = new ProjectorApp(new ProjectorConfig(env.kafka(), applicationId,
+                env.stateDir().resolve("projector"), topics, env.replicationFactor(), env.serdes()), metrics);
+        BalanceCacheSink sink = new BalanceCacheSink(env.kafka(), applicationId + "-balance-cache", topics,
+                env.serdes(), database);
+        app.start();
+        sink.start();
+        return new RunningService() {
+            @Override
+            public String problem() {
+                return StreamsHealth.problem(app.state());
+            }
+
+            @Override
+            public boolean failed() {
+                return StreamsHealth.failed(app.state());
+            }
+
+            @Override
+            public void close() {
+                sink.close();
+                app.close();
+            }
+        };
+    }
+}

@@ -1,0 +1,174 @@
+package io.tally.cli.serve;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.TopicAdmin;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * What {@code ./tally serve ledger} and {@code ./tally serve projector} share: read the
+ * configuration ({@link ServiceEnvironment}), create the topics if asked, check them, start the
+ * service and its health endpoint, and run until SIGTERM (or SIGINT), then stop gracefully: the
+ * health endpoint drains its requests, the Streams application closes (offsets committed, group
+ * left), and only then does the shutdown hook return and the JVM exit (with 143 after SIGTERM, 130
+ * after SIGINT, as the JVM does for a signal).
+ *
+ * <p>Exit codes: 0 stopped by {@link #requestStop}; {@value #EXIT_TOPICS} the topics are missing or
+ * misconfigured (the message lists each problem); {@value #EXIT_FAILED} anything else failed
+ * (configuration, start-up, a Streams client in ERROR).
+ *
+ * <p>Not thread-safe: picocli calls {@link #call} once; {@link #requestStop} may come from any thread.
+ */
+abstract class ServiceCommand implements Callable<Integer> {
+    /** Exit code: topics missing or misconfigured. */
+    static final int EXIT_TOPICS = 1;
+    /** Exit code: any other failure. */
+    static final int EXIT_FAILED = 2;
+    /** How long the shutdown hook waits for the service to stop. */
+    static final long STOP_TIMEOUT_S = 60;
+
+    private static final Logger log = LoggerFactory.getLogger(ServiceCommand.class);
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--create-topics", description = "Create tally's topics that do not exist yet (partitions and "
+            + "replication factor from TALLY_PARTITIONS, TALLY_REPLICATION_FACTOR); without it, missing topics are an error.")
+    boolean createTopics;
+
+    @Option(names = "--kafka-config", paramLabel = "FILE",
+            description = "Kafka client properties, passed through untouched (default: $TALLY_KAFKA_CONFIG).")
+    Path kafkaConfig;
+
+    /** The environment read; the process's, or a test's. */
+    Map<String, String> environment = System.getenv();
+
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile int healthPort = -1;
+
+    /** The service's name, for logs. */
+    abstract String serviceName();
+
+    /** Starts the service (returns once it is started, not necessarily RUNNING). */
+    abstract RunningService start(ServiceEnvironment env, LedgerTopics topics, PrometheusMeterRegistry metrics)
+            throws Exception;
+
+    @Override
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        ServiceEnvironment env;
+        try {
+            env = ServiceEnvironment.read(environment, Optional.ofNullable(kafkaConfig));
+            env.serdes();
+        } catch (Exception e) {
+            err.println("tally " + serviceName() + ": configuration: " + e.getMessage());
+            return EXIT_FAILED;
+        }
+        LedgerTopics topics = env.topics();
+        try (Admin admin = Admin.create(env.kafka())) {
+            if (createTopics) {
+                try {
+                    log.info("topics created: {}", TopicAdmin.ensure(admin, topics.specs(), (short) env.replicationFactor()));
+                } catch (IllegalStateException partitionMismatch) {
+                    // requireValid below reports it together with every other problem
+                }
+            }
+            TopicAdmin.requireValid(admin, topics.specs());
+        } catch (TopicAdmin.TopicsMisconfiguredException e) {
+            err.println("tally " + serviceName() + ": " + e.getMessage());
+            return EXIT_TOPICS;
+        } catch (Exception e) {
+            err.println("tally " + serviceName() + ": cannot check the topics on " + env.kafka().get("bootstrap.servers")
+                    + ": " + e);
+            return EXIT_FAILED;
+        }
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        RunningService service;
+        HealthEndpoint health;
+        try {
+            service = start(env, topics, metrics);
+        } catch (Exception e) {
+            err.println("tally " + serviceName() + ": cannot start: " + e);
+            return EXIT_FAILED;
+        }
+        try {
+            health = HealthEndpoint.start(env.healthPort(), service::problem, metrics);
+        } catch (Exception e) {
+            service.close();
+            err.println("tally " + serviceName() + ": cannot serve /health on port " + env.healthPort() + ": " + e);
+            return EXIT_FAILED;
+        }
+        healthPort = health.port();
+        Thread hook = new Thread(this::stopFromSignal, "tally-" + serviceName() + "-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        log.info("{} started ({}, {} partitions); health on :{}", serviceName(), env.serdes(), env.partitions(), healthPort);
+        boolean failed = false;
+        try {
+            while (!stopRequested.await(1, TimeUnit.SECONDS)) {
+                if (service.failed()) {
+                    failed = true;
+                    break;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            health.close();
+            service.close();
+            stopped.countDown();
+        }
+        if (failed) {
+            err.println("tally " + serviceName() + ": failed: " + service.problem());
+            removeHook(hook);
+            return EXIT_FAILED;
+        }
+        log.info("{} stopped", serviceName());
+        removeHook(hook);
+        return 0;
+    }
+
+    /** Asks the running service to stop, as SIGTERM does; returns at once. */
+    void requestStop() {
+        stopRequested.countDown();
+    }
+
+    /** The health endpoint's port once started, else -1. */
+    int healthPort() {
+        return healthPort;
+    }
+
+    /** Shutdown hook: the JVM exits when hooks return, so wait here until the service has stopped. */
+    private void stopFromSignal() {
+        log.info("{}: stop requested (signal); closing", serviceName());
+        stopRequested.countDown();
+        try {
+            if (!stopped.await(STOP_TIMEOUT_S, TimeUnit.SECONDS)) {
+                log.warn("{} did not stop within {} s", serviceName(), STOP_TIMEOUT_S);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // the JVM is already shutting down: the hook is running
+        }
+    }
+}

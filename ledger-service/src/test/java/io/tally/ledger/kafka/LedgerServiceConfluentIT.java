@@ -1,0 +1,91 @@
+package io.tally.ledger.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tally.avro.LedgerEvent;
+import io.tally.avro.LedgerRequest;
+import io.tally.avro.LedgerResult;
+import io.tally.core.Currency;
+import io.tally.embedded.testing.TestInfrastructure;
+import io.tally.schemas.ConfluentAvroSerde;
+import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.TopicAdmin;
+import io.tally.schemas.ValueSerdes;
+import io.tally.schemas.codec.RequestCodec;
+import io.tally.schemas.registry.TestSchemaRegistry;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * ledger-service configured with {@code tally.serde=confluent} on a real broker, against
+ * {@link TestSchemaRegistry} (a test double of the Schema Registry REST protocol on 127.0.0.1):
+ * Confluent-encoded requests are decided, events and results are written in the Confluent wire
+ * format with ids registered under {@code <topic>-value}, and an unknown schema id is dead-lettered.
+ */
+class LedgerServiceConfluentIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    void confluentEncodedRequestsFlowThroughTheLedgerAndBadIdsAreDeadLettered() throws Exception {
+        TestInfrastructure infra = TestInfrastructure.get();
+        LedgerTopics topics = LedgerTopics.withPrefix(TestInfrastructure.uniqueName("lsc") + ".", 2);
+        Map<String, Object> kafka = Map.of("bootstrap.servers", infra.bootstrapServers());
+        try (Admin admin = Admin.create(kafka)) {
+            TopicAdmin.ensure(admin, topics.specs(), (short) 1);
+        }
+        try (TestSchemaRegistry registry = TestSchemaRegistry.start()) {
+            ValueSerdes serdes = ValueSerdes.fromConfig(Map.of(ValueSerdes.SERDE_CONFIG, "confluent",
+                    ValueSerdes.REGISTRY_URL_CONFIG, registry.url()));
+            List<LedgerRequest> requests = List.of(
+                    RequestCodec.openAccount("open-1", "open", "acct-1", new Currency("CZK", 2), 0, 0),
+                    RequestCodec.credit("credit-1", "c1", "acct-1", "CZK", 12_345, 0, null),
+                    RequestCodec.charge("charge-1", "c2", "acct-1", "CZK", 345, 0, null));
+            try (LedgerServiceApp app = new LedgerServiceApp(new LedgerServiceConfig(kafka,
+                            TestInfrastructure.uniqueName("ledger-confluent"), dir, topics, 1, serdes),
+                    new SimpleMeterRegistry());
+                    RequestPublisher publisher = new RequestPublisher(kafka, topics, serdes);
+                    KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(new HashMap<>(kafka),
+                            new ByteArraySerializer(), new ByteArraySerializer())) {
+                app.start();
+                app.awaitRunning(Duration.ofSeconds(60));
+                for (LedgerRequest r : requests) {
+                    publisher.publish(r, null);
+                }
+                publisher.flush();
+                byte[] unknownId = {0, 0, 0, 0x7f, 0x7f, 2, 'x'};
+                raw.send(new ProducerRecord<>(topics.requests(), "acct-1".getBytes(StandardCharsets.UTF_8), unknownId)).get();
+
+                List<LedgerResult> results = LedgerServiceIT.readAll(kafka, topics.results(), serdes.results().deserializer(), 3);
+                assertThat(results).extracting(LedgerResult::getRequestId).containsExactly("open-1", "credit-1", "charge-1");
+                assertThat(results).allSatisfy(r -> assertThat(r.getRejectionCode()).isNull());
+                List<LedgerEvent> events = LedgerServiceIT.readAll(kafka, topics.events(), serdes.events().deserializer(), 3);
+                assertThat(events).last().satisfies(e -> assertThat(e.getAvailableAfterMinor()).isEqualTo(12_000L));
+
+                List<byte[]> rawEvents = LedgerServiceIT.readAll(kafka, topics.events(), new ByteArrayDeserializer(), 3);
+                int eventSchemaId = ByteBuffer.wrap(rawEvents.get(0), 1, 4).getInt();
+                assertThat(rawEvents.get(0)[0]).isEqualTo(ConfluentAvroSerde.MAGIC_BYTE);
+                assertThat(registry.subjectOf(eventSchemaId)).isEqualTo(ConfluentAvroSerde.valueSubject(topics.events()));
+
+                var dead = DlqReader.readOne(kafka, topics.requestsDlq());
+                assertThat(DeadLetters.header(dead.headers(), DeadLetters.REASON)).isEqualTo("undecodable");
+                assertThat(DeadLetters.header(dead.headers(), DeadLetters.DETAIL))
+                        .contains("unknown schema id " + 0x7f7f);
+                assertThat(dead.value()).isEqualTo(unknownId);
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package io.tally.projector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tally.avro.AccountBalance;
+import io.tally.avro.LedgerEvent;
+import io.tally.core.Currency;
+import io.tally.projector.kafka.ProjectorApp;
+import io.tally.projector.kafka.ProjectorConfig;
+import io.tally.schemas.ConfluentAvroSerde;
+import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.ValueSerdes;
+import io.tally.schemas.registry.SchemaRegistryClient;
+import io.tally.schemas.registry.TestSchemaRegistry;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.Map;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The projector with {@code tally.serde=confluent} ({@link TestSchemaRegistry} is a test double of
+ * the registry's REST protocol): Confluent-encoded events in, Confluent-encoded balances out, with
+ * the balance schema registered under {@code ledger.balances-value}.
+ */
+class ProjectorConfluentTopologyTest {
+    private final TestSchemaRegistry registry = TestSchemaRegistry.start();
+    private final ValueSerdes serdes = ValueSerdes.confluent(SchemaRegistryClient.of(registry.url()));
+    private final LedgerTopics topics = LedgerTopics.defaults(1);
+    private TopologyTestDriver driver;
+
+    @AfterEach
+    void tearDown() {
+        if (driver != null) {
+            driver.close();
+        }
+        registry.close();
+    }
+
+    @Test
+    void readsAndWritesTheConfluentWireFormat(@TempDir Path stateDir) {
+        ProjectorConfig config = new ProjectorConfig(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "unused:9092"),
+                "projector-confluent-test", stateDir, topics, 1, serdes);
+        driver = new TopologyTestDriver(ProjectorTopology.buildTopology(topics, serdes, new SimpleMeterRegistry()),
+                ProjectorApp.streamsProperties(config));
+        TestInputTopic<String, LedgerEvent> events =
+                driver.createInputTopic(topics.events(), new StringSerializer(), serdes.events().serializer());
+        TestOutputTopic<String, byte[]> balances =
+                driver.createOutputTopic(topics.balances(), new StringDeserializer(), new ByteArrayDeserializer());
+
+        LedgerHistory history = new LedgerHistory();
+        for (LedgerEvent event : new LedgerEvent[] {history.open("a", new Currency("CZK", 2)), history.credit("a", 12_345)}) {
+            events.pipeInput(event.getAccountId(), event);
+        }
+
+        byte[] last = balances.readValuesToList().get(1);
+        assertThat(last[0]).isEqualTo(ConfluentAvroSerde.MAGIC_BYTE);
+        assertThat(registry.subjectOf(ByteBuffer.wrap(last, 1, 4).getInt()))
+                .isEqualTo(ConfluentAvroSerde.valueSubject(topics.balances()));
+        AccountBalance balance = serdes.balances().deserializer().deserialize(topics.balances(), last);
+        assertThat(balance.getAvailableMinor()).isEqualTo(12_345L);
+        assertThat(balance.getVersion()).isEqualTo(2L);
+    }
+}
