@@ -15,6 +15,11 @@ public final class Main {
     public static void main(String[] args) {
         // Logs go to <data dir>/tally.log; logback reads this property when the first logger is made.
         System.setProperty("tally.log.dir", DataDirectory.fromArgs(args).toString());
+        // The embedded broker ships log4j-core and a log4j2.yaml it cannot read without YAML support;
+        // tally logs through Logback, so Log4j's own status messages about that are noise on the console.
+        if (System.getProperty("log4j2.statusLoggerLevel") == null) {
+            System.setProperty("log4j2.statusLoggerLevel", "OFF");
+        }
         if (ServiceCommands.isServiceAlone(args) && System.getProperty("logback.configurationFile") == null) {
             // A service alone logs to standard output, for its container; the local commands log to a file.
             System.setProperty("logback.configurationFile", "logback-service.xml");
