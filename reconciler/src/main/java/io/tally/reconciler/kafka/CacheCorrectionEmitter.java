@@ -4,16 +4,9 @@ import io.tally.avro.BalanceCorrection;
 import io.tally.core.reconciliation.AccountComparison;
 import io.tally.core.reconciliation.BalanceView;
 import io.tally.reconciler.FixAction;
-import io.tally.reconciler.Fixer;
 import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.ValueSerdes;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * The fixer of a cache: emits one {@link BalanceCorrection} per auto-fixable drift to
@@ -26,11 +19,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  *
  * <p>Not thread-safe: used from the run's thread.
  */
-public final class CacheCorrectionEmitter implements Fixer {
-    private final Producer<String, BalanceCorrection> producer;
-    private final String topic;
+public final class CacheCorrectionEmitter extends ProducingFixer<BalanceCorrection> {
     private final String source;
-    private final AtomicReference<Exception> failure = new AtomicReference<>();
 
     /**
      * @param kafka client properties, passed through
@@ -44,12 +34,7 @@ public final class CacheCorrectionEmitter implements Fixer {
 
     /** As above, writing corrections in the configured value encoding {@code serdes}. */
     public CacheCorrectionEmitter(Map<String, Object> kafka, LedgerTopics topics, ValueSerdes serdes, String source) {
-        Map<String, Object> config = new HashMap<>(kafka);
-        config.put(ProducerConfig.ACKS_CONFIG, "all");
-        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        this.producer = new KafkaProducer<>(config, LedgerTopics.keySerde().serializer(),
-                serdes.corrections().serializer());
-        this.topic = topics.corrections();
+        super(kafka, serdes.corrections().serializer(), topics.corrections(), "a correction");
         this.source = source;
     }
 
@@ -89,31 +74,9 @@ public final class CacheCorrectionEmitter implements Fixer {
 
     @Override
     public FixAction fix(String runId, AccountComparison comparison, long nowMs) {
-        rethrowFailure();
         BalanceCorrection correction = correctionOf(runId, comparison, nowMs, source);
-        producer.send(new ProducerRecord<>(topic, correction.getAccountId(), correction), (metadata, e) -> {
-            if (e != null) {
-                failure.compareAndSet(null, e);
-            }
-        });
+        send(correction.getAccountId(), correction);
         return FixAction.CORRECTION_EMITTED;
     }
 
-    @Override
-    public void flush() {
-        producer.flush();
-        rethrowFailure();
-    }
-
-    private void rethrowFailure() {
-        Exception e = failure.get();
-        if (e != null) {
-            throw new IllegalStateException("a correction could not be sent to " + topic + ": " + e.getMessage(), e);
-        }
-    }
-
-    @Override
-    public void close() {
-        producer.close();
-    }
 }

@@ -5,17 +5,10 @@ import io.tally.core.BalanceField;
 import io.tally.core.reconciliation.AccountComparison;
 import io.tally.core.reconciliation.BalanceView;
 import io.tally.reconciler.FixAction;
-import io.tally.reconciler.Fixer;
 import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.ValueSerdes;
 import io.tally.schemas.codec.RequestCodec;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * The fixer of a source declared authoritative for its accounts (an external statement, seed 001's
@@ -32,11 +25,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  *
  * <p>Not thread-safe: used from the run's thread.
  */
-public final class LedgerCorrectionRequester implements Fixer {
-    private final Producer<String, LedgerRequest> producer;
-    private final String topic;
+public final class LedgerCorrectionRequester extends ProducingFixer<LedgerRequest> {
     private final String source;
-    private final AtomicReference<Exception> failure = new AtomicReference<>();
 
     /**
      * @param kafka client properties, passed through
@@ -49,12 +39,7 @@ public final class LedgerCorrectionRequester implements Fixer {
 
     /** As above, writing requests in the configured value encoding {@code serdes} (ledger-service's). */
     public LedgerCorrectionRequester(Map<String, Object> kafka, LedgerTopics topics, ValueSerdes serdes, String source) {
-        Map<String, Object> config = new HashMap<>(kafka);
-        config.put(ProducerConfig.ACKS_CONFIG, "all");
-        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        this.producer = new KafkaProducer<>(config, LedgerTopics.keySerde().serializer(),
-                serdes.requests().serializer());
-        this.topic = topics.requests();
+        super(kafka, serdes.requests().serializer(), topics.requests(), "a correction request");
         this.source = source;
     }
 
@@ -86,31 +71,9 @@ public final class LedgerCorrectionRequester implements Fixer {
 
     @Override
     public FixAction fix(String runId, AccountComparison comparison, long nowMs) {
-        rethrowFailure();
         LedgerRequest request = requestOf(runId, comparison, nowMs, source);
-        producer.send(new ProducerRecord<>(topic, request.getAccountId(), request), (metadata, e) -> {
-            if (e != null) {
-                failure.compareAndSet(null, e);
-            }
-        });
+        send(request.getAccountId(), request);
         return FixAction.LEDGER_CORRECTION_REQUESTED;
     }
 
-    @Override
-    public void flush() {
-        producer.flush();
-        rethrowFailure();
-    }
-
-    private void rethrowFailure() {
-        Exception e = failure.get();
-        if (e != null) {
-            throw new IllegalStateException("a correction request could not be sent to " + topic + ": " + e.getMessage(), e);
-        }
-    }
-
-    @Override
-    public void close() {
-        producer.close();
-    }
 }
