@@ -15,6 +15,7 @@ import io.tally.projector.jdbc.BalanceCacheSink;
 import io.tally.projector.jdbc.LiveApplicationTable;
 import io.tally.projector.jdbc.ProjectorSchema;
 import io.tally.projector.kafka.ProjectorApp;
+import io.tally.projector.kafka.LiveProjector;
 import io.tally.projector.kafka.ProjectorConfig;
 import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.TopicAdmin;
@@ -53,6 +54,8 @@ public final class LocalStack implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LocalStack.class);
     /** The projector's Streams application id (its consumer group on {@code ledger.events}). */
     public static final String PROJECTOR_APPLICATION_ID = "tally-projector";
+    /** How often the projector checks whether {@code ./tally rebuild} switched readers. */
+    public static final Duration LIVE_SWITCH_CHECK = Duration.ofSeconds(5);
 
     /**
      * How to start.
@@ -77,10 +80,9 @@ public final class LocalStack implements AutoCloseable {
     private final String description;
     private LedgerServiceApp ledger;
     private Duration idempotencyRetention;
-    private ProjectorApp projector;
+    private LiveProjector projector;
     private BalanceCacheSink sink;
     private HostInfo projectorServer;
-    private String projectorApplicationId = PROJECTOR_APPLICATION_ID;
     private Optional<String> applicationSql = Optional.empty();
 
     private LocalStack(Map<String, Object> kafka, LedgerTopics topics, ValueSerdes serdes, PostgresServer postgres,
@@ -150,10 +152,10 @@ public final class LocalStack implements AutoCloseable {
         if (projectorServer != null) {
             projectorKafka.put(StreamsConfig.APPLICATION_SERVER_CONFIG, projectorServer.host() + ":" + projectorServer.port());
         }
-        // ./tally rebuild may have switched readers to a rebuilt projection.
-        projectorApplicationId = liveProjectorApplicationId(postgres.dataSource());
-        projector = new ProjectorApp(new ProjectorConfig(projectorKafka, projectorApplicationId, stateDir.resolve("projector"),
-                topics, replicationFactor, serdes), metrics);
+        // Runs the projection ./tally rebuild last switched readers to, and follows a later switch.
+        projector = new LiveProjector(new ProjectorConfig(projectorKafka, PROJECTOR_APPLICATION_ID,
+                stateDir.resolve("projector"), topics, replicationFactor, serdes), metrics, postgres.dataSource(),
+                LIVE_SWITCH_CHECK, timeout);
         started.add(projector);
         sink = new BalanceCacheSink(kafka, "tally-balance-cache-sink", topics, serdes, postgres.dataSource(), applicationSql)
                 .bindTo(metrics);
@@ -162,7 +164,7 @@ public final class LocalStack implements AutoCloseable {
         projector.start();
         sink.start();
         ledger.awaitRunning(timeout);
-        projector.awaitRunning(timeout);
+        projector.get().awaitRunning(timeout);
     }
 
     /**
@@ -225,7 +227,7 @@ public final class LocalStack implements AutoCloseable {
 
     /** The projector's application id (after {@link #startServices}). */
     public String projectorApplicationId() {
-        return projectorApplicationId;
+        return projector.applicationId();
     }
 
     /** Kafka client properties of this stack ({@code bootstrap.servers} and the passed-through ones). */
@@ -256,9 +258,9 @@ public final class LocalStack implements AutoCloseable {
         return postgres.dataSource();
     }
 
-    /** The projector (after {@link #startServices}). */
+    /** The projector readers use now (after {@link #startServices}). */
     public ProjectorApp projector() {
-        return projector;
+        return projector.get();
     }
 
     /** The cache sink (after {@link #startServices}). */

@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
  * {@code tally rebuild}: brings the live projection up to the end of {@code ledger.events}, replays
  * the log from the beginning into a fresh projection under a new application id beside it (progress
  * bar with events/s and ETA), compares the two projections' balance and hold tables, and switches
- * readers (the {@code projector_live_application} row, read when a projector starts) only when they
+ * readers (the {@code projector_live_application} row, which running projectors follow) only when they
  * agree; otherwise prints the differences and keeps the live one. {@code --refill-cache} then writes
  * the rebuilt balances into {@code account_balances}.
  *
@@ -66,6 +66,10 @@ public final class RebuildCommand implements Callable<Integer> {
             String live = LocalStack.liveProjectorApplicationId(stack.dataSource());
             out.println("tally rebuild (" + stack.description() + "): live projection " + live + ", rebuilding as "
                     + rebuiltId);
+            if (live.equals(rebuiltId)) {
+                System.err.println("tally rebuild: " + rebuiltId + " is the live projection; give a new --application-id");
+                return 2;
+            }
             catchUpLive(stack, live, stateDir);
             ProjectionRebuild rebuild = new ProjectionRebuild(stack.kafka(), stack.topics(), stateDir,
                     stackOptions.replicationFactor());
@@ -100,7 +104,7 @@ public final class RebuildCommand implements Callable<Integer> {
                 return 1;
             }
             out.println(result.switched() ? "the projections agree: readers switched to " + rebuiltId
-                    + " (projectors pick it up when they start)"
+                    + " (running projectors follow within " + LocalStack.LIVE_SWITCH_CHECK.toSeconds() + " s)"
                     : "the projections agree; readers not switched" + (noSwitch ? " (--no-switch)" : " (the live id moved meanwhile)"));
             if (refillCache) {
                 int rows = ProjectionRebuild.refillCache(stack.dataSource(), result.rebuiltBalances());

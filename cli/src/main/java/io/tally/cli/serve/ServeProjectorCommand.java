@@ -4,16 +4,19 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tally.embedded.PostgresServer;
 import io.tally.projector.jdbc.BalanceCacheSink;
 import io.tally.projector.jdbc.ProjectorSchema;
-import io.tally.projector.kafka.ProjectorApp;
+import io.tally.cli.LocalStack;
+import io.tally.projector.kafka.LiveProjector;
 import io.tally.projector.kafka.ProjectorConfig;
 import io.tally.schemas.LedgerTopics;
+import java.time.Duration;
 import javax.sql.DataSource;
 import picocli.CommandLine.Command;
 
 /**
  * {@code ./tally serve projector}: the projector and its PostgreSQL cache sink alone, against any
  * Kafka cluster and the PostgreSQL named by {@code TALLY_JDBC_URL} (required: a production projector
- * never starts an embedded database).
+ * never starts an embedded database). It runs the projection {@code ./tally rebuild} last switched
+ * readers to and follows a later switch ({@link LiveProjector}).
  */
 @Command(name = "projector", mixinStandardHelpOptions = true,
         description = "Run the projector: ledger.events -> balances, ledger.balances and PostgreSQL account_balances.")
@@ -32,9 +35,12 @@ final class ServeProjectorCommand extends ServiceCommand {
                 ServiceEnvironment.JDBC_URL + " must name the PostgreSQL of the balance cache"));
         DataSource database = PostgresServer.dataSource(jdbcUrl);
         ProjectorSchema.migrate(database);
+        // The configured id until ./tally rebuild switches readers; then the rebuilt projection, followed live.
         String applicationId = env.applicationId().orElse(APPLICATION_ID);
-        ProjectorApp app = new ProjectorApp(new ProjectorConfig(env.kafka(), applicationId,
-                env.stateDir().resolve("projector"), topics, env.replicationFactor(), env.serdes()), metrics);
+        LiveProjector app = new LiveProjector(new ProjectorConfig(env.kafka(), applicationId,
+                env.stateDir().resolve("projector"), topics, env.replicationFactor(), env.serdes()), metrics, database,
+                LocalStack.LIVE_SWITCH_CHECK, Duration.ofMinutes(10));
+        // The sink's group stays with the configured id: ledger.balances is the same topic whichever projection writes it.
         BalanceCacheSink sink = new BalanceCacheSink(env.kafka(), applicationId + "-balance-cache", topics,
                 env.serdes(), database);
         app.start();
@@ -42,12 +48,12 @@ final class ServeProjectorCommand extends ServiceCommand {
         return new RunningService() {
             @Override
             public String problem() {
-                return StreamsHealth.problem(app.state());
+                return StreamsHealth.problem(app.get().state());
             }
 
             @Override
             public boolean failed() {
-                return StreamsHealth.failed(app.state());
+                return StreamsHealth.failed(app.get().state());
             }
 
             @Override

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
@@ -75,7 +76,7 @@ public final class ProjectorHttpApi implements AutoCloseable {
         MISSING_READ_SCOPE
     }
 
-    private final ProjectorApp projector;
+    private final Supplier<ProjectorApp> projector;
     private final HostInfo self;
     private final Function<String, Access> readAccess;
     private final Duration minVersionTimeout;
@@ -84,7 +85,8 @@ public final class ProjectorHttpApi implements AutoCloseable {
     private final Javalin app;
 
     /**
-     * @param projector the local projector, whose {@code application.server} is {@code self}
+     * @param projector the local projector readers use now (a {@link io.tally.projector.kafka.LiveProjector}
+     *     follows a rebuild's switch), whose {@code application.server} is {@code self}
      * @param self this instance's {@code host:port} as the other instances reach it (the projector's
      *     {@code application.server})
      * @param readAccess what a presented bearer token may do (e.g. ledger-service's {@code Tokens} with
@@ -93,7 +95,7 @@ public final class ProjectorHttpApi implements AutoCloseable {
      * @param metrics the registry whose Prometheus text {@code /metrics} serves (if it is one); also
      *     counts {@code tally.projector.http.requests{route=local|forwarded|unavailable}}
      */
-    public ProjectorHttpApi(ProjectorApp projector, HostInfo self, Function<String, Access> readAccess,
+    public ProjectorHttpApi(Supplier<ProjectorApp> projector, HostInfo self, Function<String, Access> readAccess,
             Duration minVersionTimeout, MeterRegistry metrics) {
         this.projector = projector;
         this.self = self;
@@ -115,11 +117,18 @@ public final class ProjectorHttpApi implements AutoCloseable {
             routed(ctx, accountId, this::hold);
         }));
         app.get("/health", ctx -> {
-            boolean up = projector.state() == KafkaStreams.State.RUNNING;
-            ctx.status(up ? 200 : 503).json(Map.of("status", up ? "UP" : "DOWN", "state", projector.state().name()));
+            KafkaStreams.State state = projector.get().state();
+            boolean up = state == KafkaStreams.State.RUNNING;
+            ctx.status(up ? 200 : 503).json(Map.of("status", up ? "UP" : "DOWN", "state", state.name()));
         });
         app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4")
                 .result(metrics instanceof PrometheusMeterRegistry p ? p.scrape() : ""));
+    }
+
+    /** As above, always reading {@code projector} (an instance that does not follow rebuild switches). */
+    public ProjectorHttpApi(ProjectorApp projector, HostInfo self, Function<String, Access> readAccess,
+            Duration minVersionTimeout, MeterRegistry metrics) {
+        this(() -> projector, self, readAccess, minVersionTimeout, metrics);
     }
 
     /** Starts serving on {@code host:port} (0: any free port; the other instances must know it). */
@@ -141,16 +150,16 @@ public final class ProjectorHttpApi implements AutoCloseable {
     }
 
     private void routed(Context ctx, String accountId, LocalQuery local) throws InterruptedException {
-        KafkaStreams.State state = projector.state();
+        KafkaStreams.State state = projector.get().state();
         if (state != KafkaStreams.State.RUNNING) {
             unavailable(ctx, "the projector is " + state);
             return;
         }
         KeyQueryMetadata owner;
         try {
-            owner = projector.ownerOf(accountId);
+            owner = projector.get().ownerOf(accountId);
         } catch (RuntimeException notQueryable) { // stopped or not started between the check and the call
-            unavailable(ctx, "the projector is " + projector.state());
+            unavailable(ctx, "the projector is " + projector.get().state());
             return;
         }
         if (owner == null || KeyQueryMetadata.NOT_AVAILABLE.equals(owner) || owner.activeHost() == null) {
@@ -202,7 +211,7 @@ public final class ProjectorHttpApi implements AutoCloseable {
 
     private void balance(Context ctx, String accountId, int partition) throws InterruptedException {
         ReadOnlyKeyValueStore<String, AccountBalance> balances =
-                projector.partitionStore(ProjectorTopology.BALANCE_STORE, partition);
+                projector.get().partitionStore(ProjectorTopology.BALANCE_STORE, partition);
         Long minVersion;
         Instant asOf;
         try {
@@ -235,7 +244,7 @@ public final class ProjectorHttpApi implements AutoCloseable {
                 current = balances.get(accountId);
             }
         }
-        AccountBalance answer = asOf == null ? current : projector.balanceAsOf(accountId, asOf).orElse(null);
+        AccountBalance answer = asOf == null ? current : projector.get().balanceAsOf(accountId, asOf).orElse(null);
         if (answer == null) {
             notFound(ctx, "account " + accountId + (asOf == null ? "" : " had no balance at " + asOf));
             return;
@@ -244,7 +253,7 @@ public final class ProjectorHttpApi implements AutoCloseable {
         if (asOf != null) {
             body.put("asOf", asOf.toString());
         }
-        Long missingVersion = projector.<Long>partitionStore(ProjectorTopology.FLAGGED_STORE, partition).get(accountId);
+        Long missingVersion = projector.get().<Long>partitionStore(ProjectorTopology.FLAGGED_STORE, partition).get(accountId);
         body.put("flagged", missingVersion != null);
         if (missingVersion != null) {
             body.put("missingVersion", missingVersion);
@@ -254,7 +263,7 @@ public final class ProjectorHttpApi implements AutoCloseable {
 
     private void hold(Context ctx, String accountId, int partition) {
         String holdId = ctx.pathParam("holdId");
-        HoldState hold = projector.<HoldState>partitionStore(ProjectorTopology.HOLD_STORE, partition).get(ProjectorTopology.holdKey(accountId, holdId));
+        HoldState hold = projector.get().<HoldState>partitionStore(ProjectorTopology.HOLD_STORE, partition).get(ProjectorTopology.holdKey(accountId, holdId));
         if (hold == null) {
             notFound(ctx, "hold " + holdId + " of account " + accountId);
             return;
@@ -264,12 +273,12 @@ public final class ProjectorHttpApi implements AutoCloseable {
 
     private void accountHolds(Context ctx, String accountId, int partition) {
         boolean openOnly = "true".equalsIgnoreCase(ctx.queryParam("open"));
-        if (projector.<AccountBalance>partitionStore(ProjectorTopology.BALANCE_STORE, partition).get(accountId) == null) {
+        if (projector.get().<AccountBalance>partitionStore(ProjectorTopology.BALANCE_STORE, partition).get(accountId) == null) {
             notFound(ctx, "account " + accountId);
             return;
         }
         List<Map<String, Object>> holds = new ArrayList<>();
-        try (KeyValueIterator<String, HoldState> it = projector.<HoldState>partitionStore(ProjectorTopology.HOLD_STORE, partition)
+        try (KeyValueIterator<String, HoldState> it = projector.get().<HoldState>partitionStore(ProjectorTopology.HOLD_STORE, partition)
                 .prefixScan(ProjectorTopology.holdKey(accountId, ""), new StringSerializer())) {
             while (it.hasNext()) {
                 HoldState hold = it.next().value;

@@ -7,7 +7,8 @@ import org.jdbi.v3.core.Jdbi;
 /**
  * The {@code projector_live_application} row (migration {@code V2}): which projector application id
  * readers use. {@code ./tally rebuild} moves it to a rebuilt projection that agrees with the live one;
- * projector instances read it when they start.
+ * projector instances run the application id it names and follow a change while running
+ * ({@link io.tally.projector.kafka.LiveProjector}).
  *
  * <p>Thread-safe: stateless; each call uses its own connection.
  */

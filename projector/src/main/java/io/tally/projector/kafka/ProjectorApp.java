@@ -100,6 +100,36 @@ public final class ProjectorApp implements AutoCloseable {
         return props;
     }
 
+    /** The configuration this projector runs with. */
+    public ProjectorConfig config() {
+        return config;
+    }
+
+    /**
+     * Whether this instance answers queries for every partition it runs actively: the client is
+     * {@code RUNNING}, has at least one active task, and each active task's balance store is queryable
+     * (restored). {@code false} while starting, rebalancing or restoring.
+     */
+    public boolean isQueryable() {
+        if (streams.state() != KafkaStreams.State.RUNNING) {
+            return false;
+        }
+        List<Integer> partitions = new ArrayList<>();
+        streams.metadataForLocalThreads().forEach(thread -> thread.activeTasks().forEach(task ->
+                task.topicPartitions().forEach(tp -> partitions.add(tp.partition()))));
+        if (partitions.isEmpty()) {
+            return false;
+        }
+        try {
+            for (int partition : partitions) {
+                partitionStore(ProjectorTopology.BALANCE_STORE, partition).approximateNumEntries();
+            }
+            return true;
+        } catch (InvalidStateStoreException notYet) {
+            return false;
+        }
+    }
+
     /** Starts the stream threads; returns at once (see {@link #awaitRunning}). */
     public void start() {
         log.info("projector {} starting: {} -> {}", config.applicationId(), config.topics().events(),

@@ -67,4 +67,10 @@ public record ProjectorConfig(
         this(kafkaProperties, applicationId, stateDir, topics, replicationFactor,
                 ProjectorTopology.DEFAULT_HISTORY_RETENTION, serdes);
     }
+
+    /** This configuration under another application id (a rebuilt projection that became live). */
+    public ProjectorConfig withApplicationId(String otherApplicationId) {
+        return new ProjectorConfig(kafkaProperties, otherApplicationId, stateDir, topics, replicationFactor,
+                historyRetention, serdes);
+    }
 }
