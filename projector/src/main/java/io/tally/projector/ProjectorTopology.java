@@ -125,8 +125,8 @@ public final class ProjectorTopology {
 
     /**
      * As {@link #buildTopology(LedgerTopics, MeterRegistry)}, with {@code ledger.events} read and
-     * {@code ledger.balances} written in the encoding of {@code serdes} (the stores are internal and
-     * stay single-object, as does {@code ledger.holds} for now).
+     * {@code ledger.balances} and {@code ledger.holds} written in the encoding of {@code serdes} (the
+     * stores are internal and stay single-object).
      */
     public static Topology buildTopology(LedgerTopics topics, ValueSerdes serdes, MeterRegistry metrics) {
         return buildTopology(topics, serdes, metrics, DEFAULT_HISTORY_RETENTION, Publishing.PUBLISH);
@@ -163,7 +163,7 @@ public final class ProjectorTopology {
             topology.addSink(SINK, topics.balances(), LedgerTopics.keySerde().serializer(),
                     serdes.balances().serializer(), PROCESSOR);
             topology.addSink(HOLD_SINK, topics.holds(), LedgerTopics.keySerde().serializer(),
-                    LedgerTopics.HOLD_SERDE.serializer(), BY_ACCOUNT, PROCESSOR);
+                    serdes.holds().serializer(), BY_ACCOUNT, PROCESSOR);
         }
         return topology;
     }

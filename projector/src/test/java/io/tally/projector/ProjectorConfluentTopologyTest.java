@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tally.avro.AccountBalance;
+import io.tally.avro.HoldState;
 import io.tally.avro.LedgerEvent;
 import io.tally.core.Currency;
 import io.tally.projector.kafka.ProjectorApp;
@@ -29,8 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The projector with {@code tally.serde=confluent} ({@link TestSchemaRegistry} is a test double of
- * the registry's REST protocol): Confluent-encoded events in, Confluent-encoded balances out, with
- * the balance schema registered under {@code ledger.balances-value}.
+ * the registry's REST protocol): Confluent-encoded events in, Confluent-encoded balances and holds
+ * out, with their schemas registered under {@code ledger.balances-value} and {@code ledger.holds-value}.
  */
 class ProjectorConfluentTopologyTest {
     private final TestSchemaRegistry registry = TestSchemaRegistry.start();
@@ -57,8 +58,12 @@ class ProjectorConfluentTopologyTest {
         TestOutputTopic<String, byte[]> balances =
                 driver.createOutputTopic(topics.balances(), new StringDeserializer(), new ByteArrayDeserializer());
 
+        TestOutputTopic<String, byte[]> holds =
+                driver.createOutputTopic(topics.holds(), new StringDeserializer(), new ByteArrayDeserializer());
+
         LedgerHistory history = new LedgerHistory();
-        for (LedgerEvent event : new LedgerEvent[] {history.open("a", new Currency("CZK", 2)), history.credit("a", 12_345)}) {
+        for (LedgerEvent event : new LedgerEvent[] {history.open("a", new Currency("CZK", 2)), history.credit("a", 12_345),
+                history.placeHold("a", "h1", 345, null)}) {
             events.pipeInput(event.getAccountId(), event);
         }
 
@@ -69,5 +74,13 @@ class ProjectorConfluentTopologyTest {
         AccountBalance balance = serdes.balances().deserializer().deserialize(topics.balances(), last);
         assertThat(balance.getAvailableMinor()).isEqualTo(12_345L);
         assertThat(balance.getVersion()).isEqualTo(2L);
+
+        byte[] hold = holds.readValue();
+        assertThat(hold[0]).isEqualTo(ConfluentAvroSerde.MAGIC_BYTE);
+        assertThat(registry.subjectOf(ByteBuffer.wrap(hold, 1, 4).getInt()))
+                .isEqualTo(ConfluentAvroSerde.valueSubject(topics.holds()));
+        HoldState placed = serdes.holds().deserializer().deserialize(topics.holds(), hold);
+        assertThat(placed.getRemainingMinor()).isEqualTo(345L);
+        assertThat(placed.getOpen()).isTrue();
     }
 }

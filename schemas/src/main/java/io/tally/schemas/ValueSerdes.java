@@ -2,6 +2,7 @@ package io.tally.schemas;
 
 import io.tally.avro.AccountBalance;
 import io.tally.avro.BalanceCorrection;
+import io.tally.avro.HoldState;
 import io.tally.avro.LedgerEvent;
 import io.tally.avro.LedgerRequest;
 import io.tally.avro.LedgerResult;
@@ -37,10 +38,11 @@ import org.apache.kafka.common.serialization.Serde;
  * @param results value serde of {@code ledger.results}
  * @param balances value serde of {@code ledger.balances}
  * @param corrections value serde of {@code ledger.corrections}
+ * @param holds value serde of {@code ledger.holds}
  */
 public record ValueSerdes(
         Encoding encoding, Serde<LedgerRequest> requests, Serde<LedgerEvent> events, Serde<LedgerResult> results,
-        Serde<AccountBalance> balances, Serde<BalanceCorrection> corrections) {
+        Serde<AccountBalance> balances, Serde<BalanceCorrection> corrections, Serde<HoldState> holds) {
 
     /** The key naming the encoding. */
     public static final String SERDE_CONFIG = "tally.serde";
@@ -91,19 +93,22 @@ public record ValueSerdes(
         Objects.requireNonNull(results, "results");
         Objects.requireNonNull(balances, "balances");
         Objects.requireNonNull(corrections, "corrections");
+        Objects.requireNonNull(holds, "holds");
     }
 
     /** Single-object encoding, the embedded default: the same serdes as {@link LedgerTopics}' constants. */
     public static ValueSerdes singleObject() {
         return new ValueSerdes(Encoding.SINGLE_OBJECT, LedgerTopics.REQUEST_SERDE, LedgerTopics.EVENT_SERDE,
-                LedgerTopics.RESULT_SERDE, LedgerTopics.BALANCE_SERDE, LedgerTopics.CORRECTION_SERDE);
+                LedgerTopics.RESULT_SERDE, LedgerTopics.BALANCE_SERDE, LedgerTopics.CORRECTION_SERDE,
+                LedgerTopics.HOLD_SERDE);
     }
 
     /** The Confluent wire format with schema ids from {@code registry}. */
     public static ValueSerdes confluent(SchemaRegistryClient registry) {
         return new ValueSerdes(Encoding.CONFLUENT, confluent(LedgerRequest.class, registry),
                 confluent(LedgerEvent.class, registry), confluent(LedgerResult.class, registry),
-                confluent(AccountBalance.class, registry), confluent(BalanceCorrection.class, registry));
+                confluent(AccountBalance.class, registry), confluent(BalanceCorrection.class, registry),
+                confluent(HoldState.class, registry));
     }
 
     /**
