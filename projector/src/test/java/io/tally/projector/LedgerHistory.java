@@ -7,11 +7,15 @@ import io.tally.core.Ledger;
 import io.tally.core.LedgerCommand;
 import io.tally.core.LedgerEvent;
 import io.tally.core.RequestContext;
+import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.codec.EventCodec;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * Real ledger events for tests, decided by the core's {@link Ledger#decide} and evolved with
@@ -94,5 +98,21 @@ public final class LedgerHistory {
         io.tally.avro.LedgerEvent wire = EventCodec.toAvro(event, after.currency(), null);
         events.add(wire);
         return wire;
+    }
+
+    /**
+     * Appends {@code events} to {@code topic} in order, keyed by account, each acknowledged by all
+     * replicas before the next is sent.
+     */
+    public static void append(String bootstrapServers, String topic, List<io.tally.avro.LedgerEvent> events)
+            throws Exception {
+        try (KafkaProducer<String, io.tally.avro.LedgerEvent> producer = new KafkaProducer<>(Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                        ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
+                LedgerTopics.keySerde().serializer(), LedgerTopics.EVENT_SERDE.serializer())) {
+            for (io.tally.avro.LedgerEvent e : events) {
+                producer.send(new ProducerRecord<>(topic, e.getAccountId(), e)).get();
+            }
+        }
     }
 }

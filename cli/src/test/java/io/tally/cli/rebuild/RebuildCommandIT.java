@@ -3,17 +3,12 @@ package io.tally.cli.rebuild;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tally.avro.AccountBalance;
-import io.tally.cli.berka.BerkaGenerator;
-import io.tally.cli.demo.DemoCommand;
+import io.tally.cli.OperatorCommands;
 import io.tally.embedded.EmbeddedKafka;
 import io.tally.embedded.PostgresServer;
-import io.tally.embedded.testing.TestInfrastructure;
 import io.tally.projector.ProjectorTopology;
 import io.tally.projector.jdbc.LiveApplicationTable;
 import io.tally.schemas.LedgerTopics;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,10 +22,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code tally rebuild} as an operator runs it after {@code tally demo} filled the ledger: a rebuild that
@@ -41,23 +34,15 @@ class RebuildCommandIT {
     @TempDir
     Path dir;
 
-    private String jdbcUrl;
-
-    private record Run(int exitCode, String output) {}
+    private OperatorCommands commands;
 
     @Test
     void switchesToAnAgreeingRebuildAndRefusesOneThatDiffers() throws Exception {
-        Path history = dir.resolve("trans.asc");
-        BerkaGenerator.write(history, 15, 3);
-        jdbcUrl = TestInfrastructure.get().newDatabase("rebuildcmd");
-        int demo = new CommandLine(new DemoCommand()).execute("--data-dir", dir.resolve("data").toString(),
-                "--transactions", history.toString(), "--jdbc-url", jdbcUrl, "--report", dir.resolve("demo.json").toString(),
-                "--timeout", "PT3M");
-        assertThat(demo).isZero();
-        DataSource database = PostgresServer.dataSource(jdbcUrl);
+        commands = OperatorCommands.afterDemo(dir, 15, "rebuildcmd");
+        DataSource database = PostgresServer.dataSource(commands.jdbcUrl());
         assertThat(LiveApplicationTable.current(database)).as("no rebuild has switched yet").isEmpty();
 
-        Run agreed = rebuild("--application-id", "projector-r1", "--refill-cache");
+        OperatorCommands.Run agreed = rebuild("--application-id", "projector-r1", "--refill-cache");
         assertThat(agreed.exitCode()).isZero();
         assertThat(agreed.output()).contains("the projections agree: readers switched to projector-r1")
                 .contains("15 balances").contains("account_balances refilled: 15 rows written");
@@ -66,13 +51,13 @@ class RebuildCommandIT {
         // Behind the projection's back: one cent more in one balance of the now-live projection's table.
         String planted = plantDifference("projector-r1");
 
-        Run refused = rebuild("--application-id", "projector-r2");
+        OperatorCommands.Run refused = rebuild("--application-id", "projector-r2");
         assertThat(refused.exitCode()).isEqualTo(1);
         assertThat(refused.output()).contains("differs from projector-r1 in 1 rows; projector-r1 stays live")
                 .contains("balances " + planted + ": live");
         assertThat(LiveApplicationTable.current(database)).as("the live projection stays").hasValue("projector-r1");
 
-        Run compareOnly = rebuild("--application-id", "projector-r1", "--no-switch");
+        OperatorCommands.Run compareOnly = rebuild("--application-id", "projector-r1", "--no-switch");
         assertThat(compareOnly.exitCode()).as("the live id is not a new one").isEqualTo(2);
         assertThat(LiveApplicationTable.current(database)).hasValue("projector-r1");
     }
@@ -80,7 +65,7 @@ class RebuildCommandIT {
     /** Writes a balance one cent off into {@code applicationId}'s balances changelog; returns the account. */
     private String plantDifference(String applicationId) throws Exception {
         String changelog = applicationId + "-" + ProjectorTopology.BALANCE_STORE + "-changelog";
-        try (EmbeddedKafka broker = EmbeddedKafka.start(dir.resolve("data").resolve("kafka"))) {
+        try (EmbeddedKafka broker = EmbeddedKafka.start(commands.dataDir().resolve("kafka"))) {
             ConsumerRecord<String, AccountBalance> last;
             try (KafkaConsumer<String, AccountBalance> consumer = new KafkaConsumer<>(Map.of(
                             ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
@@ -110,21 +95,7 @@ class RebuildCommandIT {
         }
     }
 
-    private Run rebuild(String... args) {
-        List<String> all = new ArrayList<>(List.of("--data-dir", dir.resolve("data").toString(), "--jdbc-url", jdbcUrl,
-                "--timeout", "PT2M"));
-        all.addAll(List.of(args));
-        PrintStream original = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        int code;
-        try {
-            code = new CommandLine(new RebuildCommand()).execute(all.toArray(String[]::new));
-        } finally {
-            System.setOut(original);
-        }
-        String output = captured.toString(StandardCharsets.UTF_8);
-        original.println("tally rebuild " + String.join(" ", args) + " -> " + code + "\n" + output);
-        return new Run(code, output);
+    private OperatorCommands.Run rebuild(String... args) {
+        return commands.run("rebuild", RebuildCommand::new, args);
     }
 }

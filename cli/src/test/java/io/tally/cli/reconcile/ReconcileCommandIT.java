@@ -2,23 +2,14 @@ package io.tally.cli.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.tally.cli.berka.BerkaGenerator;
-import io.tally.cli.demo.DemoCommand;
+import io.tally.cli.OperatorCommands;
 import io.tally.embedded.PostgresServer;
-import io.tally.embedded.testing.TestInfrastructure;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code tally reconcile} as an operator runs it, after {@code tally demo} filled the ledger (its own
@@ -26,37 +17,20 @@ import picocli.CommandLine;
  * fixed, and an authoritative statement that corrects the ledger.
  */
 class ReconcileCommandIT {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     @TempDir
     Path dir;
 
-    private String jdbcUrl;
-
-    private record Run(int exitCode, String output) {
-        /** The JSON document in the output (the test's log lines go to the console too). */
-        JsonNode json() throws Exception {
-            int start = output.startsWith("{\n") ? 0 : output.indexOf("\n{\n") + 1;
-            int end = output.indexOf("\n}", start);
-            return JSON.readTree(output.substring(start, end + 2));
-        }
-    }
+    private OperatorCommands commands;
 
     @Test
     void findsFixesAndAuditsDriftAndFollowsAnAuthoritativeStatement() throws Exception {
-        Path history = dir.resolve("trans.asc");
-        BerkaGenerator.write(history, 20, 3);
-        jdbcUrl = TestInfrastructure.get().newDatabase("reconcile");
-        int demo = new CommandLine(new DemoCommand()).execute("--data-dir", dir.resolve("data").toString(),
-                "--transactions", history.toString(), "--jdbc-url", jdbcUrl, "--report", dir.resolve("demo.json").toString(),
-                "--timeout", "PT3M");
-        assertThat(demo).isZero();
-        Jdbi jdbi = Jdbi.create(PostgresServer.dataSource(jdbcUrl));
+        commands = OperatorCommands.afterDemo(dir, 20, "reconcile");
+        Jdbi jdbi = Jdbi.create(PostgresServer.dataSource(commands.jdbcUrl()));
         List<String> accounts = jdbi.withHandle(h -> h.createQuery(
                 "SELECT account_id FROM account_balances ORDER BY account_id COLLATE \"C\"").mapTo(String.class).list());
         assertThat(accounts).hasSize(20);
 
-        Run clean = reconcile("--format", "json");
+        OperatorCommands.Run clean = reconcile("--format", "json");
         assertThat(clean.exitCode()).isZero();
         assertThat(clean.json().at("/counts/IN_SYNC").asLong()).isEqualTo(20);
 
@@ -66,14 +40,14 @@ class ReconcileCommandIT {
         jdbi.useHandle(h -> h.createUpdate("UPDATE account_balances SET available_minor = available_minor + 300 WHERE account_id = :id")
                 .bind("id", planted).execute());
 
-        Run dry = reconcile("--dry-run", "--format", "json");
+        OperatorCommands.Run dry = reconcile("--dry-run", "--format", "json");
         assertThat(dry.exitCode()).isEqualTo(1);
         assertThat(dry.json().at("/counts/DRIFT").asLong()).isEqualTo(1);
         assertThat(dry.json().at("/driftByTier/WARN").asLong()).isEqualTo(1);
         assertThat(dry.json().at("/largestDiscrepancies/0/accountId").asText()).isEqualTo(planted);
         assertThat(available(jdbi, planted)).isEqualTo(before + 300);
 
-        Run fix = reconcile("--fix", "--account", planted);
+        OperatorCommands.Run fix = reconcile("--fix", "--account", planted);
         assertThat(fix.exitCode()).isEqualTo(1); // drift was found (and fixed)
         assertThat(fix.output()).contains("fixed 1").contains("APPLIED=1").contains(planted);
         assertThat(available(jdbi, planted)).isEqualTo(before);
@@ -82,7 +56,7 @@ class ReconcileCommandIT {
                 .bind("id", planted).mapTo(Long.class).one());
         assertThat(audited).isEqualTo(1);
 
-        Run after = reconcile("--fix", "--format", "json");
+        OperatorCommands.Run after = reconcile("--fix", "--format", "json");
         assertThat(after.exitCode()).isZero();
         assertThat(after.json().at("/fixed").asLong()).isZero();
 
@@ -92,7 +66,7 @@ class ReconcileCommandIT {
         Path statement = dir.resolve("statement.csv");
         Files.writeString(statement, "account_id,balance,currency,as_of\n" + disputed + ","
                 + java.math.BigDecimal.valueOf(ledgerTotal + 40, 2).toPlainString() + ",CZK,2024-01-31\n");
-        Run authoritative = reconcile("--statement", statement.toString(), "--authoritative", "--fix", "--account", disputed,
+        OperatorCommands.Run authoritative = reconcile("--statement", statement.toString(), "--authoritative", "--fix", "--account", disputed,
                 "--format", "json");
         assertThat(authoritative.exitCode()).isEqualTo(1);
         assertThat(authoritative.json().at("/largestDiscrepancies/0/fix").asText()).isEqualTo("LEDGER_CORRECTION_REQUESTED");
@@ -102,10 +76,10 @@ class ReconcileCommandIT {
         Files.writeString(json, "[{\"account_id\": \"" + disputed + "\", \"balance\": "
                 + java.math.BigDecimal.valueOf(ledgerTotal + 40, 2).toPlainString() + ", \"currency\": \"CZK\", "
                 + "\"as_of\": \"2024-01-31\"}]");
-        Run followed = reconcile("--statement", json.toString(), "--account", disputed, "--format", "json");
+        OperatorCommands.Run followed = reconcile("--statement", json.toString(), "--account", disputed, "--format", "json");
         assertThat(followed.exitCode()).isZero();
         assertThat(available(jdbi, disputed)).isEqualTo(ledgerTotal + 40);
-        Run conserved = reconcile("--conservation");
+        OperatorCommands.Run conserved = reconcile("--conservation");
         assertThat(conserved.exitCode()).isZero();
         assertThat(conserved.output()).contains("conservation over").contains("holds").contains("difference 0 minor units");
 
@@ -141,22 +115,7 @@ class ReconcileCommandIT {
                 .bind("id", accountId).mapTo(Long.class).one());
     }
 
-    private Run reconcile(String... args) {
-        List<String> all = new ArrayList<>(List.of("--data-dir", dir.resolve("data").toString(), "--jdbc-url", jdbcUrl,
-                "--timeout", "PT2M"));
-        all.addAll(List.of(args));
-        PrintStream original = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        int code;
-        try {
-            code = new CommandLine(new ReconcileCommand()).setCaseInsensitiveEnumValuesAllowed(true)
-                    .execute(all.toArray(String[]::new));
-        } finally {
-            System.setOut(original);
-        }
-        String output = captured.toString(StandardCharsets.UTF_8);
-        original.println("tally reconcile " + String.join(" ", args) + " -> " + code + "\n" + output);
-        return new Run(code, output);
+    private OperatorCommands.Run reconcile(String... args) {
+        return commands.run("reconcile", ReconcileCommand::new, args);
     }
 }

@@ -70,6 +70,15 @@ public final class ProjectionRebuild {
          * @param events events the rebuild has processed (applied, duplicates, gaps, errors)
          */
         void progress(long committedOffsets, long events);
+
+        /** A listener that ignores both (a rebuild run by a program rather than watched by a person). */
+        Listener NONE = new Listener() {
+            @Override
+            public void started(long totalOffsets) {}
+
+            @Override
+            public void progress(long committedOffsets, long events) {}
+        };
     }
 
     /** A row that differs between the live and the rebuilt table ({@code null}: absent on that side). */

@@ -15,6 +15,7 @@ import io.tally.projector.jdbc.AccountBalanceTable;
 import io.tally.projector.jdbc.CachedBalance;
 import io.tally.projector.jdbc.LiveApplicationTable;
 import io.tally.projector.jdbc.ProjectorSchema;
+import io.tally.projector.kafka.LiveProjector;
 import io.tally.projector.kafka.ProjectorApp;
 import io.tally.projector.kafka.ProjectorConfig;
 import io.tally.schemas.LedgerTopics;
@@ -27,6 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -37,7 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A rebuild on the real broker and PostgreSQL: one that agrees with the live projection switches
- * readers to it; one that finds a planted difference reports it and keeps the live one.
+ * readers to it; one that finds a planted difference reports it and keeps the live one; a running
+ * projector ({@link LiveProjector}) follows the switch without a restart.
  */
 class ProjectionRebuildIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
@@ -47,26 +50,37 @@ class ProjectionRebuildIT {
     private final Map<String, Object> kafka =
             Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers());
 
-    @Test
-    void switchesOnlyToARebuildThatAgrees(@TempDir Path stateDir) throws Exception {
-        LedgerTopics topics = LedgerTopics.withPrefix(TestInfrastructure.uniqueName("rebuild") + ".", 2);
-        String live = TestInfrastructure.uniqueName("rebuild-live");
+    /** Fresh topics and database, and a history opening {@code accounts} accounts with a credit each. */
+    private record Ledger(LedgerTopics topics, DataSource database, LedgerHistory history) {}
+
+    private Ledger ledger(String name, int accounts) throws Exception {
+        LedgerTopics topics = LedgerTopics.withPrefix(TestInfrastructure.uniqueName(name) + ".", 2);
         try (Admin admin = Admin.create(kafka)) {
             TopicAdmin.ensure(admin, topics.specs(), (short) 1);
         }
-        DataSource database = PostgresServer.dataSource(infra.newDatabase("rebuild"));
+        DataSource database = PostgresServer.dataSource(infra.newDatabase(name));
         ProjectorSchema.migrate(database);
         LedgerHistory history = new LedgerHistory();
-        for (int i = 0; i < 20; i++) {
+        for (int i = 0; i < accounts; i++) {
             history.open("acct-" + i, CZK);
             history.credit("acct-" + i, 1_000 + i);
         }
+        return new Ledger(topics, database, history);
+    }
+
+    @Test
+    void switchesOnlyToARebuildThatAgrees(@TempDir Path stateDir) throws Exception {
+        Ledger ledger = ledger("rebuild", 20);
+        LedgerTopics topics = ledger.topics();
+        DataSource database = ledger.database();
+        LedgerHistory history = ledger.history();
+        String live = TestInfrastructure.uniqueName("rebuild-live");
         history.placeHold("acct-3", "h1", 300, null);
         history.capture("acct-3", "h1", 100);
         history.charge("acct-4", 4);
         List<LedgerEvent> events = history.events();
-        send(topics, events);
-        send(topics, events.subList(0, 5)); // duplicates: the version guard drops them
+        LedgerHistory.append(infra.bootstrapServers(), topics.events(), events);
+        LedgerHistory.append(infra.bootstrapServers(), topics.events(), events.subList(0, 5)); // duplicates: the version guard drops them
 
         try (ProjectorApp app = new ProjectorApp(new ProjectorConfig(kafka, live, stateDir, topics, 1),
                 new SimpleMeterRegistry())) {
@@ -121,7 +135,7 @@ class ProjectionRebuildIT {
         }
 
         String second = live + "-r2";
-        ProjectionRebuild.Result refused = rebuild.run(database, first, second, true, quiet(), TIMEOUT);
+        ProjectionRebuild.Result refused = rebuild.run(database, first, second, true, ProjectionRebuild.Listener.NONE, TIMEOUT);
         assertThat(refused.switched()).isFalse();
         assertThat(refused.differenceCount()).isEqualTo(1);
         assertThat(refused.differences()).singleElement().satisfies(d -> {
@@ -140,24 +154,48 @@ class ProjectionRebuildIT {
                 .isEqualTo(refused.rebuiltBalances().stream().map(CachedBalance::of).toList());
     }
 
-    private static ProjectionRebuild.Listener quiet() {
-        return new ProjectionRebuild.Listener() {
-            @Override
-            public void started(long totalOffsets) {}
+    @Test
+    void runningProjectorsFollowTheSwitchWithoutARestart(@TempDir Path stateDir) throws Exception {
+        Ledger ledger = ledger("live", 10);
+        LedgerTopics topics = ledger.topics();
+        DataSource database = ledger.database();
+        LedgerHistory history = ledger.history();
+        LedgerHistory.append(infra.bootstrapServers(), topics.events(), history.events());
+        String live = TestInfrastructure.uniqueName("live-projector");
 
-            @Override
-            public void progress(long committedOffsets, long events) {}
-        };
+        try (LiveProjector projector = new LiveProjector(new ProjectorConfig(kafka, live, stateDir, topics, 1),
+                new SimpleMeterRegistry(), database, Duration.ofMillis(200), TIMEOUT).start()) {
+            ProjectorApp first = projector.get();
+            Eventually.await("the live projection has every account", TIMEOUT,
+                    () -> first.isQueryable() && version(projector, "acct-9") == 2);
+            assertThat(projector.applicationId()).isEqualTo(live);
+
+            String rebuilt = live + "-r1";
+            ProjectionRebuild.Result result = new ProjectionRebuild(kafka, topics, stateDir, 1).run(database, live, rebuilt,
+                    true, ProjectionRebuild.Listener.NONE, TIMEOUT);
+            assertThat(result.switched()).isTrue();
+
+            Eventually.await("readers are on the rebuilt projection", TIMEOUT,
+                    () -> projector.applicationId().equals(rebuilt));
+            assertThat(projector.get()).isNotSameAs(first);
+            assertThat(version(projector, "acct-3")).as("the rebuilt projection answers at once").isEqualTo(2);
+            Eventually.await("the old projection stops", TIMEOUT, () -> first.state() == KafkaStreams.State.NOT_RUNNING);
+
+            // Events appended after the switch reach the rebuilt projection.
+            LedgerEvent later = history.credit("acct-3", 500);
+            LedgerHistory.append(infra.bootstrapServers(), topics.events(), List.of(later));
+            Eventually.await("the rebuilt projection applies new events", TIMEOUT,
+                    () -> version(projector, "acct-3") == 3);
+            assertThat(projector.get().balances().get("acct-3").getAvailableMinor()).isEqualTo(1_003 + 500);
+        }
     }
 
-    private void send(LedgerTopics topics, List<LedgerEvent> events) throws Exception {
-        try (KafkaProducer<String, LedgerEvent> producer = new KafkaProducer<>(Map.of(
-                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers(),
-                        ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
-                LedgerTopics.keySerde().serializer(), LedgerTopics.EVENT_SERDE.serializer())) {
-            for (LedgerEvent e : events) {
-                producer.send(new ProducerRecord<>(topics.events(), e.getAccountId(), e)).get();
-            }
+    private static long version(LiveProjector projector, String accountId) {
+        try {
+            AccountBalance balance = projector.get().balances().get(accountId);
+            return balance == null ? 0 : balance.getVersion();
+        } catch (RuntimeException notQueryableYet) {
+            return -1;
         }
     }
 }
