@@ -10,6 +10,7 @@ import io.tally.ledger.http.Tokens;
 import io.tally.ledger.kafka.LedgerServiceApp;
 import io.tally.ledger.kafka.LedgerServiceConfig;
 import io.tally.ledger.kafka.RequestPublisher;
+import io.tally.projector.ProjectorTopology;
 import io.tally.projector.http.ProjectorHttpApi;
 import io.tally.projector.jdbc.BalanceCacheSink;
 import io.tally.projector.jdbc.LiveApplicationTable;
@@ -54,6 +55,11 @@ public final class LocalStack implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LocalStack.class);
     /** The projector's Streams application id (its consumer group on {@code ledger.events}). */
     public static final String PROJECTOR_APPLICATION_ID = "tally-projector";
+    /**
+     * The cache sink's consumer group of {@code ./tally serve projector} with its default application id
+     * (the compose file's): a command beside running services waits for it.
+     */
+    public static final String SERVICE_SINK_GROUP = "tally-projector-balance-cache";
     /** How often the projector checks whether {@code ./tally rebuild} switched readers. */
     public static final Duration LIVE_SWITCH_CHECK = Duration.ofSeconds(5);
 
@@ -81,12 +87,15 @@ public final class LocalStack implements AutoCloseable {
     private LedgerServiceApp ledger;
     private Duration idempotencyRetention;
     private LiveProjector projector;
+    private ProjectorApp ownProjection;
+    private final boolean externalKafka;
     private BalanceCacheSink sink;
     private HostInfo projectorServer;
     private Optional<String> applicationSql = Optional.empty();
 
     private LocalStack(Map<String, Object> kafka, LedgerTopics topics, ValueSerdes serdes, PostgresServer postgres,
-            String description) {
+            String description, boolean externalKafka) {
+        this.externalKafka = externalKafka;
         this.kafka = kafka;
         this.topics = topics;
         this.serdes = serdes;
@@ -126,7 +135,8 @@ public final class LocalStack implements AutoCloseable {
             }
             ProjectorSchema.migrate(pg.dataSource());
             String pgWhere = pg.isEmbedded() ? "embedded PostgreSQL" : "PostgreSQL at " + PostgresServer.redact(pg.jdbcUrl());
-            LocalStack stack = new LocalStack(kafka, topics, serdes, pg, kafkaWhere + ", " + pgWhere);
+            LocalStack stack = new LocalStack(kafka, topics, serdes, pg, kafkaWhere + ", " + pgWhere,
+                    options.bootstrapServers().isPresent());
             stack.started.addAll(opened);
             return stack;
         } catch (Exception e) {
@@ -157,7 +167,7 @@ public final class LocalStack implements AutoCloseable {
                 stateDir.resolve("projector"), topics, replicationFactor, serdes), metrics, postgres.dataSource(),
                 LIVE_SWITCH_CHECK, timeout);
         started.add(projector);
-        sink = new BalanceCacheSink(kafka, "tally-balance-cache-sink", topics, serdes, postgres.dataSource(), applicationSql)
+        sink = new BalanceCacheSink(kafka, SERVICE_SINK_GROUP, topics, serdes, postgres.dataSource(), applicationSql)
                 .bindTo(metrics);
         started.add(sink);
         ledger.start();
@@ -195,6 +205,33 @@ public final class LocalStack implements AutoCloseable {
     }
 
     /**
+     * Starts a projection of this process's own under {@code applicationId}, for a command that reads
+     * beside services running elsewhere on the same cluster ({@code ./tally serve ...}, compose): a
+     * projector that builds its tables from {@code ledger.events} without publishing them, and no
+     * ledger-service or cache sink, so that it joins none of the services' consumer groups. Its state
+     * stays under {@code stateDir}, so the next run only reads what was appended since. Waits until it is
+     * RUNNING.
+     *
+     * @throws Exception if it does not reach RUNNING within {@code timeout}
+     */
+    public void startProjectionOnly(String applicationId, Path stateDir, int replicationFactor, MeterRegistry metrics,
+            Duration timeout) throws Exception {
+        ownProjection = new ProjectorApp(new ProjectorConfig(kafka, applicationId, stateDir.resolve("projector"), topics,
+                replicationFactor, serdes), metrics, ProjectorTopology.Publishing.TABLES_ONLY);
+        started.add(ownProjection);
+        ownProjection.start();
+        ownProjection.awaitRunning(timeout);
+    }
+
+    /**
+     * Whether Kafka is a cluster the user named ({@code --bootstrap-servers}), where tally's services may
+     * be running, rather than the embedded broker of the data directory, which only this process uses.
+     */
+    public boolean externalKafka() {
+        return externalKafka;
+    }
+
+    /**
      * Makes the projector answer interactive queries at {@code host:port} (its {@code application.server});
      * call before {@link #startServices}, then {@link #startProjectorHttp}.
      */
@@ -227,7 +264,7 @@ public final class LocalStack implements AutoCloseable {
 
     /** The projector's application id (after {@link #startServices}). */
     public String projectorApplicationId() {
-        return projector.applicationId();
+        return ownProjection != null ? ownProjection.config().applicationId() : projector.applicationId();
     }
 
     /** Kafka client properties of this stack ({@code bootstrap.servers} and the passed-through ones). */
@@ -258,12 +295,12 @@ public final class LocalStack implements AutoCloseable {
         return postgres.dataSource();
     }
 
-    /** The projector readers use now (after {@link #startServices}). */
+    /** The projector readers use now (after {@link #startServices}), or the own projection ({@link #startProjectionOnly}). */
     public ProjectorApp projector() {
-        return projector.get();
+        return ownProjection != null ? ownProjection : projector.get();
     }
 
-    /** The cache sink (after {@link #startServices}). */
+    /** The cache sink (after {@link #startServices}; {@code null} with {@link #startProjectionOnly}). */
     public BalanceCacheSink sink() {
         return sink;
     }

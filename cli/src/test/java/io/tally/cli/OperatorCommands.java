@@ -61,6 +61,14 @@ public final class OperatorCommands {
         return new OperatorCommands(dir, jdbcUrl);
     }
 
+    /**
+     * Commands with data directory {@code dir/data} and database {@code jdbcUrl}, on a ledger filled
+     * some other way.
+     */
+    public static OperatorCommands on(Path dir, String jdbcUrl) {
+        return new OperatorCommands(dir, jdbcUrl);
+    }
+
     /** The database the demo filled. */
     public String jdbcUrl() {
         return jdbcUrl;

@@ -118,18 +118,26 @@ public final class RebuildCommand implements Callable<Integer> {
         }
     }
 
-    /** Runs the live projector until it has consumed the whole log, so both sides see the same events. */
+    /**
+     * Waits until the live projection has consumed the whole log, so both sides see the same events. On
+     * the embedded broker nothing else runs it, so it is run here meanwhile; on a cluster named with
+     * {@code --bootstrap-servers} the projector services run it, and joining their group would only take
+     * partitions from them, so it is waited for.
+     */
     private void catchUpLive(LocalStack stack, String live, Path stateDir) throws Exception {
-        try (ProjectorApp app = new ProjectorApp(new ProjectorConfig(stack.kafka(), live, stateDir, stack.topics(),
-                stackOptions.replicationFactor()), new SimpleMeterRegistry());
+        try (ProjectorApp app = stack.externalKafka() ? null : new ProjectorApp(new ProjectorConfig(stack.kafka(), live,
+                stateDir, stack.topics(), stackOptions.replicationFactor()), new SimpleMeterRegistry());
                 Admin admin = Admin.create(stack.kafka())) {
-            app.start();
-            app.awaitRunning(timeout);
+            if (app != null) {
+                app.start();
+                app.awaitRunning(timeout);
+            }
             var end = ProjectionRebuild.endOffsets(admin, stack.topics().events());
             long deadlineNs = System.nanoTime() + timeout.toNanos();
             while (ProjectionRebuild.caughtUp(admin, live, end) >= 0) {
                 if (System.nanoTime() - deadlineNs > 0) {
-                    throw new IllegalStateException("the live projection " + live + " did not catch up within " + timeout);
+                    throw new IllegalStateException("the live projection " + live + " did not catch up within " + timeout
+                            + (app == null ? " (is a projector service running on that cluster?)" : ""));
                 }
                 Thread.sleep(200);
             }

@@ -35,6 +35,7 @@ import io.tally.reconciler.kafka.CacheCorrectionEmitter;
 import io.tally.reconciler.kafka.CorrectionApplier;
 import io.tally.reconciler.kafka.LedgerCorrectionRequester;
 import io.tally.reconciler.kafka.LedgerMovements;
+import io.tally.projector.rebuild.ProjectionRebuild;
 import io.tally.reconciler.kafka.ProjectionSource;
 import java.io.IOException;
 import java.io.InputStream;
@@ -59,10 +60,6 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.sqlobject.SqlObjectPlugin;
@@ -172,8 +169,20 @@ public final class ReconcileCommand implements Callable<Integer> {
 
 
 
+    @Option(names = "--sink-group", paramLabel = "GROUP", defaultValue = LocalStack.SERVICE_SINK_GROUP,
+            description = {"With --bootstrap-servers: the running cache sink's consumer group, waited for before a run "
+                    + "(default: ${DEFAULT-VALUE}, the group of './tally serve projector')."})
+    String sinkGroup;
+
     @Mixin
     StackOptions stackOptions = new StackOptions();
+
+    /**
+     * The application id of the projection {@code reconcile} builds for itself when it runs against a
+     * cluster where tally's services run ({@code --bootstrap-servers}): its own consumer group, so it
+     * never takes partitions from the services.
+     */
+    public static final String PROJECTION_APPLICATION_ID = "tally-reconciler-projection";
 
     @Option(names = "--timeout", defaultValue = "PT5M", description = "How long to wait for the stack to catch up (default: ${DEFAULT-VALUE}).")
     Duration timeout;
@@ -205,7 +214,12 @@ public final class ReconcileCommand implements Callable<Integer> {
         DriftWebhook alert = webhook == null ? null : new DriftWebhook(webhook, webhookTimeout, registry);
         try (LocalStack stack = LocalStack.startInfrastructure(options)) {
             ReconcilerSchema.migrate(stack.dataSource());
-            stack.startServices(dir.resolve("streams"), replicas, registry, timeout);
+            if (stack.externalKafka()) {
+                // tally's services run on that cluster: read beside them with a projection of our own.
+                stack.startProjectionOnly(PROJECTION_APPLICATION_ID, dir.resolve("streams"), replicas, registry, timeout);
+            } else {
+                stack.startServices(dir.resolve("streams"), replicas, registry, timeout);
+            }
             awaitCaughtUp(stack);
             int code;
             while (true) {
@@ -532,23 +546,24 @@ public final class ReconcileCommand implements Callable<Integer> {
     /**
      * Waits until the projector has consumed every committed event and the cache sink every balance,
      * so a run on a resting ledger compares like with like; past {@code --timeout} it warns and goes
-     * on (what is still moving shows as in flight).
+     * on (what is still moving shows as in flight). Beside running services the cache sink is theirs: its
+     * group's committed offsets on {@code ledger.balances} are waited for (not at all if it has none).
      */
     private void awaitCaughtUp(LocalStack stack) throws Exception {
         long deadlineNs = System.nanoTime() + timeout.toNanos();
         try (Admin admin = Admin.create(stack.kafka())) {
-            String events = stack.topics().events();
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            for (int p = 0; p < stack.topics().partitions(); p++) {
-                latest.put(new TopicPartition(events, p), OffsetSpec.latest());
+            Map<TopicPartition, Long> events = ProjectionRebuild.endOffsets(admin, stack.topics().events());
+            boolean waitForSinkGroup = stack.sink() == null && hasOffsets(admin, sinkGroup);
+            if (stack.sink() == null && !waitForSinkGroup) {
+                log.info("cache sink group {} has no offsets: not waiting for the cache", sinkGroup);
             }
+            Map<TopicPartition, Long> balances = waitForSinkGroup
+                    ? ProjectionRebuild.endOffsets(admin, stack.topics().balances()) : Map.of();
             while (true) {
-                var ends = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get();
-                Map<TopicPartition, OffsetAndMetadata> committed = admin
-                        .listConsumerGroupOffsets(stack.projectorApplicationId()).partitionsToOffsetAndMetadata().get();
-                boolean projected = ends.entrySet().stream().allMatch(e -> e.getValue().offset() == 0
-                        || committed.get(e.getKey()) != null && committed.get(e.getKey()).offset() >= e.getValue().offset());
-                if (projected && stack.sink().isCaughtUp()) {
+                boolean projected = ProjectionRebuild.caughtUp(admin, stack.projectorApplicationId(), events) < 0;
+                boolean cached = stack.sink() != null ? stack.sink().isCaughtUp()
+                        : !waitForSinkGroup || ProjectionRebuild.caughtUp(admin, sinkGroup, balances) < 0;
+                if (projected && cached) {
                     return;
                 }
                 if (System.nanoTime() - deadlineNs > 0) {
@@ -559,5 +574,9 @@ public final class ReconcileCommand implements Callable<Integer> {
                 Thread.sleep(200);
             }
         }
+    }
+
+    private static boolean hasOffsets(Admin admin, String groupId) throws Exception {
+        return !admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get().isEmpty();
     }
 }
