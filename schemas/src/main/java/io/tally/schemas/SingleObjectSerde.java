@@ -44,11 +44,15 @@ public final class SingleObjectSerde<T extends SpecificRecord> implements Serde<
      * @throws IllegalArgumentException if the class has no Avro schema
      */
     public static <T extends SpecificRecord> SingleObjectSerde<T> of(Class<T> type) {
-        SpecificData model = SpecificData.getForClass(type);
-        Schema schema = model.getSchema(type);
+        Schema schema = SpecificData.getForClass(type).getSchema(type);
         if (schema == null) {
             throw new IllegalArgumentException(type + " is not a generated Avro record");
         }
+        // The generated classes' own encode/decode (Avro's "custom coders", off by default) instead of
+        // the generic, reflective path: the same bytes, at a fraction of the cost (it was a fifth of
+        // the write path's time). A model of our own, so the setting does not leak into other users.
+        SpecificData model = new SpecificData(type.getClassLoader());
+        model.setCustomCoders(true);
         return new SingleObjectSerde<>(schema, model);
     }
 

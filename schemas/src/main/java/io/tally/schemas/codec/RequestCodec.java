@@ -10,8 +10,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.Encoder;
 import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumWriter;
 
 /**
@@ -24,8 +27,7 @@ import org.apache.avro.specific.SpecificDatumWriter;
  */
 public final class RequestCodec {
     /** Built once per thread: a writer resolves the schema when made, which costs more than a write. */
-    private static final ThreadLocal<SpecificDatumWriter<LedgerRequest>> HASH_WRITER =
-            ThreadLocal.withInitial(() -> new SpecificDatumWriter<>(LedgerRequest.class));
+    private static final ThreadLocal<HashWriter> HASH_WRITER = ThreadLocal.withInitial(HashWriter::new);
 
     private RequestCodec() {}
 
@@ -165,17 +167,56 @@ public final class RequestCodec {
      * different request under the same idempotency key does not.
      */
     public static byte[] requestHash(LedgerRequest request) {
-        LedgerRequest canonical = LedgerRequest.newBuilder(request).setRequestId("").setRequestedAtMs(0).build();
+        HashWriter writer = HASH_WRITER.get();
         try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream(128);
-            BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
-            HASH_WRITER.get().write(canonical, encoder);
-            encoder.flush();
-            return MessageDigest.getInstance("SHA-256").digest(out.toByteArray());
+            writer.out.reset();
+            writer.encoder = EncoderFactory.get().directBinaryEncoder(writer.out, writer.encoder);
+            writer.write(request, writer.encoder);
+            writer.encoder.flush();
+            return writer.sha256.digest(writer.out.toByteArray());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError("every JVM has SHA-256", e);
+        }
+    }
+
+    /**
+     * Writes a request as Avro binary with {@code requestId} as {@code ""} and {@code requestedAtMs}
+     * as 0, in place: the same bytes as writing a copy with those two fields cleared (as the hash was
+     * first computed, so hashes stored in idempotency stores stay valid), without building the copy,
+     * which cost more than the write. One per thread, with its buffer, encoder and digest.
+     */
+    private static final class HashWriter extends SpecificDatumWriter<LedgerRequest> {
+        private static final int REQUEST_ID = LedgerRequest.getClassSchema().getField("requestId").pos();
+        private static final int REQUESTED_AT_MS = LedgerRequest.getClassSchema().getField("requestedAtMs").pos();
+        private final ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        private final MessageDigest sha256;
+        private BinaryEncoder encoder;
+
+        HashWriter() {
+            // Generated custom coders would write the record whole, past writeField.
+            super(LedgerRequest.getClassSchema(), withoutCustomCoders());
+            try {
+                sha256 = MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+                throw new AssertionError("every JVM has SHA-256", e);
+            }
+        }
+
+        private static SpecificData withoutCustomCoders() {
+            SpecificData model = new SpecificData(LedgerRequest.class.getClassLoader());
+            model.setCustomCoders(false);
+            return model;
+        }
+
+        @Override
+        protected void writeField(Object datum, Schema.Field f, Encoder out, Object state) throws IOException {
+            if (f.pos() == REQUEST_ID) {
+                out.writeString("");
+            } else if (f.pos() == REQUESTED_AT_MS) {
+                out.writeLong(0);
+            } else {
+                super.writeField(datum, f, out, state);
+            }
         }
     }
 
