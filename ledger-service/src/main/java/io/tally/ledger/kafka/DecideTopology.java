@@ -93,7 +93,7 @@ public final class DecideTopology {
         topology.addProcessor(DECIDE, () -> new DecideProcessor(topics, serdes, metrics, idempotencyRetention),
                 SOURCE, TRANSFERS_SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ACCOUNT_STORE),
-                Serdes.String(), SingleObjectSerde.of(AccountSnapshot.class)).withCachingEnabled(), DECIDE);
+                Serdes.String(), SingleObjectSerde.of(AccountSnapshot.class)), DECIDE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HOLD_STORE),
                 Serdes.String(), SingleObjectSerde.of(HoldSnapshot.class)), DECIDE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CHARGE_STORE),

@@ -10,9 +10,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.Encoder;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumWriter;
@@ -27,7 +25,8 @@ import org.apache.avro.specific.SpecificDatumWriter;
  */
 public final class RequestCodec {
     /** Built once per thread: a writer resolves the schema when made, which costs more than a write. */
-    private static final ThreadLocal<HashWriter> HASH_WRITER = ThreadLocal.withInitial(HashWriter::new);
+    private static final ThreadLocal<Hasher> HASHER = ThreadLocal.withInitial(Hasher::new);
+    private static final int FIELD_COUNT = LedgerRequest.getClassSchema().getFields().size();
 
     private RequestCodec() {}
 
@@ -167,55 +166,41 @@ public final class RequestCodec {
      * different request under the same idempotency key does not.
      */
     public static byte[] requestHash(LedgerRequest request) {
-        HashWriter writer = HASH_WRITER.get();
+        Hasher hasher = HASHER.get();
+        // A shallow copy by field position (a builder's copy is deep, and cost more than the write).
+        LedgerRequest canonical = new LedgerRequest();
+        for (int i = 0; i < FIELD_COUNT; i++) {
+            canonical.put(i, request.get(i));
+        }
+        canonical.setRequestId("");
+        canonical.setRequestedAtMs(0);
         try {
-            writer.out.reset();
-            writer.encoder = EncoderFactory.get().directBinaryEncoder(writer.out, writer.encoder);
-            writer.write(request, writer.encoder);
-            writer.encoder.flush();
-            return writer.sha256.digest(writer.out.toByteArray());
+            hasher.out.reset();
+            hasher.encoder = EncoderFactory.get().directBinaryEncoder(hasher.out, hasher.encoder);
+            hasher.writer.write(canonical, hasher.encoder);
+            hasher.encoder.flush();
+            return hasher.sha256.digest(hasher.out.toByteArray());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    /**
-     * Writes a request as Avro binary with {@code requestId} as {@code ""} and {@code requestedAtMs}
-     * as 0, in place: the same bytes as writing a copy with those two fields cleared (as the hash was
-     * first computed, so hashes stored in idempotency stores stay valid), without building the copy,
-     * which cost more than the write. One per thread, with its buffer, encoder and digest.
-     */
-    private static final class HashWriter extends SpecificDatumWriter<LedgerRequest> {
-        private static final int REQUEST_ID = LedgerRequest.getClassSchema().getField("requestId").pos();
-        private static final int REQUESTED_AT_MS = LedgerRequest.getClassSchema().getField("requestedAtMs").pos();
+    /** What {@link #requestHash} reuses on one thread: writer, buffer, encoder, digest. */
+    private static final class Hasher {
+        private final SpecificDatumWriter<LedgerRequest> writer;
         private final ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         private final MessageDigest sha256;
         private BinaryEncoder encoder;
 
-        HashWriter() {
-            // Generated custom coders would write the record whole, past writeField.
-            super(LedgerRequest.getClassSchema(), withoutCustomCoders());
+        Hasher() {
+            // The generated class's own encoder: the same bytes as the generic path, at a fraction of the cost.
+            SpecificData model = new SpecificData(LedgerRequest.class.getClassLoader());
+            model.setCustomCoders(true);
+            writer = new SpecificDatumWriter<>(LedgerRequest.getClassSchema(), model);
             try {
                 sha256 = MessageDigest.getInstance("SHA-256");
             } catch (NoSuchAlgorithmException e) {
                 throw new AssertionError("every JVM has SHA-256", e);
-            }
-        }
-
-        private static SpecificData withoutCustomCoders() {
-            SpecificData model = new SpecificData(LedgerRequest.class.getClassLoader());
-            model.setCustomCoders(false);
-            return model;
-        }
-
-        @Override
-        protected void writeField(Object datum, Schema.Field f, Encoder out, Object state) throws IOException {
-            if (f.pos() == REQUEST_ID) {
-                out.writeString("");
-            } else if (f.pos() == REQUESTED_AT_MS) {
-                out.writeLong(0);
-            } else {
-                super.writeField(datum, f, out, state);
             }
         }
     }
