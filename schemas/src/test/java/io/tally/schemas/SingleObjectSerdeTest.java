@@ -17,12 +17,14 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.MessageDigest;
 import java.util.List;
+import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
@@ -81,9 +83,7 @@ class SingleObjectSerdeTest {
         old.put("availableMinor", 1_234L);
         old.put("lockedMinor", 66L);
         old.put("version", 9L);
-        ByteBuffer encoded = new BinaryMessageEncoder<GenericData.Record>(GenericData.get(), v1).encode(old);
-        byte[] bytes = new byte[encoded.remaining()];
-        encoded.get(bytes);
+        byte[] bytes = toBytes(new BinaryMessageEncoder<GenericData.Record>(GenericData.get(), v1).encode(old));
 
         AccountSnapshot read = SingleObjectSerde.of(AccountSnapshot.class).deserialize("t", bytes);
 
@@ -121,6 +121,25 @@ class SingleObjectSerdeTest {
             assertThat(RequestCodec.requestHash(request)).isEqualTo(before);
             assertThat(request.getRequestId()).isNotEmpty();
         }
+    }
+
+    @Test
+    void theBytesAreAvrosOwnMessageEncoding() throws Exception {
+        LedgerRequest request = RequestCodec.placeHold("r1", "k1", "576", "CZK", "h1", 70_000, 9L, 3);
+        byte[] avros = toBytes(new BinaryMessageEncoder<LedgerRequest>(SpecificData.get(), LedgerRequest.getClassSchema()).encode(request));
+        assertThat(LedgerTopics.REQUEST_SERDE.serializer().serialize("t", request)).isEqualTo(avros);
+        AccountSnapshot snapshot = AccountSnapshot.newBuilder().setAccountId("a").setCurrency("CZK").setScale(2)
+                .setOverdraftLimitMinor(1).setAvailableMinor(2).setLockedMinor(3).setVersion(4)
+                .setRefundableByCharge(Map.of("a:2", 5L)).build();
+        assertThat(SingleObjectSerde.of(AccountSnapshot.class).serialize("t", snapshot)).isEqualTo(toBytes(
+                new BinaryMessageEncoder<AccountSnapshot>(SpecificData.get(),
+                        AccountSnapshot.getClassSchema()).encode(snapshot)));
+    }
+
+    private static byte[] toBytes(ByteBuffer buffer) {
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.get(bytes);
+        return bytes;
     }
 
     @SuppressWarnings("unchecked")

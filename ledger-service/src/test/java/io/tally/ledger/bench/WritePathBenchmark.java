@@ -56,9 +56,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *   <li>the real write path: {@link LedgerServiceApp} (decide, idempotency store, events, results).</li>
  * </ol>
  * Each is timed from {@code start()} until the consumer group has committed every offset of the
- * request topic (polled every 100 ms). Prints one row per run (with the CPU time of the application's
- * own threads, which other load on the machine does not inflate, and records per CPU second), the
- * ratio of the best of each and the median of the rounds' ratios.
+ * request topic (polled every 100 ms). Prints one row per run, the ratio of the best of each and the
+ * median of the rounds' ratios. Each row also has CPU figures, which other load on a shared machine
+ * inflates far less than wall time: the CPU time of the application's own threads (stream threads,
+ * their producers and consumers) with records per CPU second, and the CPU time of the whole JVM
+ * (broker, GC and RocksDB's threads included) during the run.
  *
  * <p>Run: {@code java -cp <test classpath> io.tally.ledger.bench.WritePathBenchmark [requests]
  * [accounts] [rounds] [threads]}; defaults 400000, 100000, 3, 2.
@@ -70,6 +72,8 @@ public final class WritePathBenchmark {
 
     /** CPU ms of the application's threads in the last timed run. */
     private static long lastCpuMs;
+    /** CPU ms of the whole JVM (application, broker, GC, RocksDB) during the last timed run. */
+    private static long lastProcessCpuMs;
 
     private WritePathBenchmark() {}
 
@@ -94,8 +98,8 @@ public final class WritePathBenchmark {
         String workload = String.format(Locale.ROOT, "mixed/%dk-acct/%dp/%dt", accounts / 1000, topics.partitions(), threads);
         System.out.printf(Locale.ROOT, "%,d requests over %,d accounts on %d partitions, %d stream threads%n",
                 records, accounts, topics.partitions(), threads);
-        System.out.printf(Locale.ROOT, "%-5s %-24s %-26s %10s %8s %12s %12s %6s %8s %10s%n", "round", "workload",
-                "what", "records", "ms", "records/s", "baseline/s", "ratio", "cpu ms", "rec/cpu-s");
+        System.out.printf(Locale.ROOT, "%-5s %-24s %-26s %10s %8s %12s %12s %6s %8s %10s %11s%n", "round", "workload",
+                "what", "records", "ms", "records/s", "baseline/s", "ratio", "cpu ms", "rec/cpu-s", "jvm cpu ms");
         double bestBaseline = 0;
         double bestDecide = 0;
         List<Double> ratios = new java.util.ArrayList<>();
@@ -125,9 +129,9 @@ public final class WritePathBenchmark {
 
     private static void row(int round, String workload, String what, long records, long ms, double rate,
             double baselineRate) {
-        System.out.printf(Locale.ROOT, "%-5d %-24s %-26s %,10d %,8d %,12.0f %,12.0f %6.2f %,8d %,10.0f%n", round,
+        System.out.printf(Locale.ROOT, "%-5d %-24s %-26s %,10d %,8d %,12.0f %,12.0f %6.2f %,8d %,10.0f %,11d%n", round,
                 workload, what, records, ms, rate, baselineRate, rate / baselineRate, lastCpuMs,
-                records * 1000.0 / Math.max(1, lastCpuMs));
+                records * 1000.0 / Math.max(1, lastCpuMs), lastProcessCpuMs);
     }
 
     /** Writes the openings, the funding credits and then the mix; returns how many were sent. */
@@ -233,10 +237,12 @@ public final class WritePathBenchmark {
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         try (Admin admin = Admin.create(kafka)) {
             long startNs = System.nanoTime();
+            long startCpuNs = processCpuNs();
             try (LedgerServiceApp app = new LedgerServiceApp(config, metrics)) {
                 app.start();
                 awaitCommitted(admin, applicationId, end, startNs);
                 lastCpuMs = cpuMsOfThreads(applicationId);
+                lastProcessCpuMs = (processCpuNs() - startCpuNs) / 1_000_000;
                 return (System.nanoTime() - startNs) / 1_000_000;
             }
         }
@@ -246,10 +252,12 @@ public final class WritePathBenchmark {
             java.util.function.Function<String, KafkaStreams> streamsOf) throws Exception {
         try (Admin admin = Admin.create(kafka)) {
             long startNs = System.nanoTime();
+            long startCpuNs = processCpuNs();
             try (KafkaStreams streams = streamsOf.apply(applicationId)) {
                 streams.start();
                 awaitCommitted(admin, applicationId, end, startNs);
                 lastCpuMs = cpuMsOfThreads(applicationId);
+                lastProcessCpuMs = (processCpuNs() - startCpuNs) / 1_000_000;
                 return (System.nanoTime() - startNs) / 1_000_000;
             }
         }
@@ -264,10 +272,20 @@ public final class WritePathBenchmark {
         long ns = 0;
         for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
             if (info != null && info.getThreadName().contains(applicationId)) {
-                ns += Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
+                long t = Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
+                ns += t;
+                if (Boolean.getBoolean("bench.threads")) {
+                    System.out.printf(Locale.ROOT, "  thread %-90s %,8d cpu ms%n",
+                            info.getThreadName().replace(applicationId, "<app>"), t / 1_000_000);
+                }
             }
         }
         return ns / 1_000_000;
+    }
+
+    private static long processCpuNs() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private static void awaitCommitted(Admin admin, String applicationId, Map<TopicPartition, Long> end, long startNs)
