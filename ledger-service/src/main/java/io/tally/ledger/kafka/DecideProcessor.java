@@ -223,33 +223,18 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
         if (!state.holds().isEmpty() || !state.refundableByCharge().isEmpty()) {
             moveOutOfSnapshot(state);
         }
-        String holdId = holdIdOf(command);
         Map<String, Hold> named = Map.of();
-        if (holdId != null) {
-            Hold hold = StateCodec.fromHoldSnapshot(holds.get(AccountScopedKey.of(accountId, holdId)));
-            named = hold == null ? Map.of() : Map.of(holdId, hold);
+        if (command.holdId() != null) {
+            Hold hold = StateCodec.fromHoldSnapshot(holds.get(AccountScopedKey.of(accountId, command.holdId())));
+            named = hold == null ? Map.of() : Map.of(command.holdId(), hold);
         }
         Map<String, Long> refundable = Map.of();
-        if (command instanceof LedgerCommand.RefundCharge refund) {
-            Long remaining = charges.get(AccountScopedKey.of(accountId, refund.chargeId()));
-            refundable = remaining == null ? Map.of() : Map.of(refund.chargeId(), remaining);
+        if (command.chargeId() != null) {
+            Long remaining = charges.get(AccountScopedKey.of(accountId, command.chargeId()));
+            refundable = remaining == null ? Map.of() : Map.of(command.chargeId(), remaining);
         }
         return new AccountState(state.accountId(), state.currency(), state.overdraftLimitMinor(), state.balance(),
                 state.version(), named, refundable);
-    }
-
-    /** The hold a command names, or {@code null}. */
-    private static String holdIdOf(LedgerCommand command) {
-        if (command instanceof LedgerCommand.PlaceHold c) {
-            return c.holdId();
-        } else if (command instanceof LedgerCommand.CaptureHold c) {
-            return c.holdId();
-        } else if (command instanceof LedgerCommand.ReleaseHold c) {
-            return c.holdId();
-        } else if (command instanceof LedgerCommand.ExpireHold c) {
-            return c.holdId();
-        }
-        return null;
     }
 
     /**
@@ -298,22 +283,13 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
 
     /** Writes the hold or charge that {@code event} changed, as it is in {@code after}. */
     private void storeChangedEntry(AccountState after, LedgerEvent event) {
-        String holdId = null;
-        if (event instanceof LedgerEvent.HoldPlaced e) {
-            holdId = e.holdId();
-        } else if (event instanceof LedgerEvent.HoldCaptured e) {
-            holdId = e.holdId();
-        } else if (event instanceof LedgerEvent.HoldReleased e) {
-            holdId = e.holdId();
+        if (event.holdId() != null) {
+            holds.put(AccountScopedKey.of(after.accountId(), event.holdId()),
+                    StateCodec.toHoldSnapshot(after.holds().get(event.holdId())));
         }
-        if (holdId != null) {
-            holds.put(AccountScopedKey.of(after.accountId(), holdId), StateCodec.toHoldSnapshot(after.holds().get(holdId)));
-            return;
-        }
-        String chargeId = event instanceof LedgerEvent.Charged ? event.header().eventId()
-                : event instanceof LedgerEvent.ChargeRefunded refunded ? refunded.chargeId() : null;
-        if (chargeId != null) {
-            charges.put(AccountScopedKey.of(after.accountId(), chargeId), after.refundableByCharge().get(chargeId));
+        if (event.chargeId() != null) {
+            charges.put(AccountScopedKey.of(after.accountId(), event.chargeId()),
+                    after.refundableByCharge().get(event.chargeId()));
         }
     }
 
