@@ -95,7 +95,7 @@ public final class WritePathBenchmark {
         }
         long records = end.values().stream().mapToLong(Long::longValue).sum();
         Path stateDir = Files.createTempDirectory("tally-write-bench");
-        String workload = String.format(Locale.ROOT, "mixed/%dk-acct/%dp/%dt", accounts / 1000, topics.partitions(), threads);
+        String workload = String.format(Locale.ROOT, "mixed/%d-acct/%dp/%dt", accounts, topics.partitions(), threads);
         System.out.printf(Locale.ROOT, "%,d requests over %,d accounts on %d partitions, %d stream threads%n",
                 records, accounts, topics.partitions(), threads);
         System.out.printf(Locale.ROOT, "%-5s %-24s %-26s %10s %8s %12s %12s %6s %8s %10s %11s%n", "round", "workload",
