@@ -8,18 +8,21 @@ import java.util.Objects;
  * the next command. Built only by {@link Ledger#evolve}.
  *
  * <p>Holds (open and closed, so that a capture on a closed hold is told HOLD_CLOSED rather than
- * HOLD_NOT_FOUND) and the refundable remainder of each charge are kept in the state; both grow with
- * the account's history, which is fine for wallets and the Berka accounts and is the first thing to
- * move into stores of their own for accounts with millions of charges.
+ * HOLD_NOT_FOUND) and the refundable remainder of each charge are in the state. Both grow with the
+ * account's history, so a state may carry only some of them: {@link Ledger#decide} looks a hold or a
+ * charge up only by the id its command names, and decides the same as long as that one entry is in
+ * the state if the account has it. ledger-service loads just that entry from stores of its own
+ * (DESIGN.md, Write-side state); a state evolved from the opening has them all.
  *
  * @param accountId the account
  * @param currency its currency and scale
  * @param overdraftLimitMinor how far below zero available may go, minor units
  * @param balance current balances
  * @param version the version of the last event applied (1 after opening)
- * @param holds the account's holds by id
+ * @param holds the account's holds by id (all, or at least the one the next command names)
  * @param refundableByCharge per charge event id, what may still be refunded, minor units (a fully
- *     refunded charge stays with 0, so a further refund is AMOUNT_EXCEEDS_REFUNDABLE, not CHARGE_NOT_FOUND)
+ *     refunded charge stays with 0, so a further refund is AMOUNT_EXCEEDS_REFUNDABLE, not
+ *     CHARGE_NOT_FOUND); all, or at least the one the next command names
  */
 public record AccountState(
         String accountId, Currency currency, long overdraftLimitMinor, Balance balance, long version,
@@ -37,7 +40,12 @@ public record AccountState(
         this(accountId, currency, overdraftLimitMinor, balance, version, Map.of(), Map.of());
     }
 
-    /** The sum of the open holds' remaining amounts: what {@code locked} must equal (seed 000). */
+    /**
+     * The sum of the remaining amounts of the holds in this state: what {@code locked} must equal
+     * (seed 000) when the state has all the account's holds, as one evolved from the opening does.
+     *
+     * @throws ArithmeticException if the sum overflows a {@code long}
+     */
     public long heldMinor() {
         long sum = 0;
         for (Hold h : holds.values()) {

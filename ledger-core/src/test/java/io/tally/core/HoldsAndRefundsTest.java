@@ -13,6 +13,8 @@ import io.tally.core.LedgerCommand.RefundCharge;
 import io.tally.core.LedgerCommand.ReleaseHold;
 import io.tally.core.LedgerCommand.ReturnTransfer;
 import io.tally.core.LedgerCommand.Transfer;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Holds (lock, capture, release, expiry), refunds of charges and transfers, against DESIGN.md's table. */
@@ -42,6 +44,54 @@ class HoldsAndRefundsTest {
         state = null;
         accept(new OpenAccount("a", CZK, 0));
         accept(new Credit("a", "CZK", availableMinor));
+    }
+
+    @Test
+    void aStateWithOnlyTheNamedHoldOrChargeDecidesAndEvolvesAsTheWholeOne() {
+        // ledger-service loads only the hold or charge a command names (DESIGN.md, Write-side state).
+        openWith(100_000);
+        accept(new PlaceHold("a", "CZK", "open", 5_000, 50L));
+        accept(new PlaceHold("a", "CZK", "closed", 1_000, null));
+        accept(new ReleaseHold("a", "CZK", "closed", null));
+        String charge = accept(new Charge("a", "CZK", 700)).header().eventId();
+        String spent = accept(new Charge("a", "CZK", 300)).header().eventId();
+        accept(new RefundCharge("a", "CZK", spent, 300));
+        List<LedgerCommand> commands = List.of(
+                new CaptureHold("a", "CZK", "open", 2_000, null), new CaptureHold("a", "CZK", "open", 5_001, null),
+                new CaptureHold("a", "CZK", "closed", 1, null), new CaptureHold("a", "CZK", "none", 1, null),
+                new ReleaseHold("a", "CZK", "open", null), new ReleaseHold("a", "CZK", "closed", null),
+                new ReleaseHold("a", "CZK", "none", 1L), new ExpireHold("a", "open", 49), new ExpireHold("a", "open", 50),
+                new ExpireHold("a", "closed", 50), new PlaceHold("a", "CZK", "closed", 1, null),
+                new PlaceHold("a", "CZK", "new", 1, null), new RefundCharge("a", "CZK", charge, 700),
+                new RefundCharge("a", "CZK", charge, 701), new RefundCharge("a", "CZK", spent, 1),
+                new RefundCharge("a", "CZK", "a:99", 1), new Credit("a", "CZK", 1), new Charge("a", "CZK", 1));
+        RequestContext context = new RequestContext("r", "k", 5L);
+        for (LedgerCommand command : commands) {
+            AccountState partial = new AccountState(state.accountId(), state.currency(), state.overdraftLimitMinor(),
+                    state.balance(), state.version(), only(state.holds(), command.holdId()),
+                    only(state.refundableByCharge(), command.chargeId()));
+
+            Decision whole = Ledger.decide(state, command, context);
+
+            assertThat(Ledger.decide(partial, command, context)).as("%s", command).isEqualTo(whole);
+            if (whole instanceof Decision.Accepted accepted) {
+                LedgerEvent event = accepted.events().get(0);
+                AccountState afterWhole = Ledger.evolve(state, event);
+                AccountState afterPartial = Ledger.evolve(partial, event);
+                assertThat(afterPartial.balance()).isEqualTo(afterWhole.balance());
+                if (event.holdId() != null) {
+                    assertThat(afterPartial.holds().get(event.holdId())).isEqualTo(afterWhole.holds().get(event.holdId()));
+                }
+                if (event.chargeId() != null) {
+                    assertThat(afterPartial.refundableByCharge().get(event.chargeId()))
+                            .isEqualTo(afterWhole.refundableByCharge().get(event.chargeId()));
+                }
+            }
+        }
+    }
+
+    private static <V> Map<String, V> only(Map<String, V> all, String id) {
+        return id != null && all.containsKey(id) ? Map.of(id, all.get(id)) : Map.of();
     }
 
     @Test

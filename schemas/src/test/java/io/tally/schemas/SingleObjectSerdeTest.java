@@ -12,10 +12,20 @@ import io.tally.avro.internal.AccountSnapshot;
 import io.tally.avro.internal.IdempotencyRecord;
 import io.tally.core.Currency;
 import io.tally.schemas.codec.RequestCodec;
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.security.MessageDigest;
 import java.util.List;
+import java.util.Map;
+import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
@@ -62,12 +72,74 @@ class SingleObjectSerdeTest {
     }
 
     @Test
+    void aRecordOfTheReleasedSchemaStillDecodes() throws Exception {
+        // State stores and changelogs hold records written by release 1: the reader must resolve them.
+        Schema v1 = ReleasedSchemas.find(1, AccountSnapshot.getClassSchema().getFullName()).orElseThrow();
+        GenericData.Record old = new GenericData.Record(v1);
+        old.put("accountId", "acct-1");
+        old.put("currency", "CZK");
+        old.put("scale", 2);
+        old.put("overdraftLimitMinor", 500L);
+        old.put("availableMinor", 1_234L);
+        old.put("lockedMinor", 66L);
+        old.put("version", 9L);
+        byte[] bytes = toBytes(new BinaryMessageEncoder<GenericData.Record>(GenericData.get(), v1).encode(old));
+
+        AccountSnapshot read = SingleObjectSerde.of(AccountSnapshot.class).deserialize("t", bytes);
+
+        assertThat(read.getAccountId()).isEqualTo("acct-1");
+        assertThat(read.getAvailableMinor()).isEqualTo(1_234L);
+        assertThat(read.getLockedMinor()).isEqualTo(66L);
+        assertThat(read.getVersion()).isEqualTo(9L);
+        assertThat(read.getHolds()).isEmpty();
+        assertThat(read.getRefundableByCharge()).isEmpty();
+    }
+
+    @Test
     void theRequestHashIgnoresRequestIdAndTimeButNothingElse() {
         LedgerRequest a = RequestCodec.charge("r1", "k", "a", "CZK", 100, 1, null);
         LedgerRequest retry = RequestCodec.charge("r2", "k", "a", "CZK", 100, 2, null);
         LedgerRequest other = RequestCodec.charge("r3", "k", "a", "CZK", 101, 1, null);
         assertThat(RequestCodec.requestHash(a)).isEqualTo(RequestCodec.requestHash(retry));
         assertThat(RequestCodec.requestHash(a)).isNotEqualTo(RequestCodec.requestHash(other));
+    }
+
+    @Test
+    void theRequestHashIsTheOneStoredBeforeItWasComputedInPlace() throws Exception {
+        // Idempotency stores keep the hashes of requests decided long ago: a retry must still match.
+        for (LedgerRequest request : List.of(
+                RequestCodec.charge("r1", "k", "a", "CZK", 100, 1, "ref"),
+                RequestCodec.placeHold("r2", "k2", "acct-9", "EUR", "h1", 5_000, 1_700_000_000_000L, 7),
+                RequestCodec.releaseHold("r3", "k3", "acct-9", "EUR", "h1", null, 9),
+                RequestCodec.transfer("r4", "k4", "a", "CZK", "b", 1, 3))) {
+            LedgerRequest canonical = LedgerRequest.newBuilder(request).setRequestId("").setRequestedAtMs(0).build();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+            new SpecificDatumWriter<>(LedgerRequest.class).write(canonical, encoder);
+            encoder.flush();
+            byte[] before = MessageDigest.getInstance("SHA-256").digest(out.toByteArray());
+            assertThat(RequestCodec.requestHash(request)).isEqualTo(before);
+            assertThat(request.getRequestId()).isNotEmpty();
+        }
+    }
+
+    @Test
+    void theBytesAreAvrosOwnMessageEncoding() throws Exception {
+        LedgerRequest request = RequestCodec.placeHold("r1", "k1", "576", "CZK", "h1", 70_000, 9L, 3);
+        byte[] avros = toBytes(new BinaryMessageEncoder<LedgerRequest>(SpecificData.get(), LedgerRequest.getClassSchema()).encode(request));
+        assertThat(LedgerTopics.REQUEST_SERDE.serializer().serialize("t", request)).isEqualTo(avros);
+        AccountSnapshot snapshot = AccountSnapshot.newBuilder().setAccountId("a").setCurrency("CZK").setScale(2)
+                .setOverdraftLimitMinor(1).setAvailableMinor(2).setLockedMinor(3).setVersion(4)
+                .setRefundableByCharge(Map.of("a:2", 5L)).build();
+        assertThat(SingleObjectSerde.of(AccountSnapshot.class).serialize("t", snapshot)).isEqualTo(toBytes(
+                new BinaryMessageEncoder<AccountSnapshot>(SpecificData.get(),
+                        AccountSnapshot.getClassSchema()).encode(snapshot)));
+    }
+
+    private static byte[] toBytes(ByteBuffer buffer) {
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.get(bytes);
+        return bytes;
     }
 
     @SuppressWarnings("unchecked")

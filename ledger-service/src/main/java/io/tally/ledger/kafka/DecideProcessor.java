@@ -1,13 +1,16 @@
 package io.tally.ledger.kafka;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.tally.avro.LedgerRequest;
 import io.tally.avro.LedgerResult;
 import io.tally.avro.internal.AccountSnapshot;
+import io.tally.avro.internal.HoldSnapshot;
 import io.tally.avro.internal.IdempotencyRecord;
 import io.tally.core.AccountState;
 import io.tally.core.Decision;
+import io.tally.core.Hold;
 import io.tally.core.LedgerCommand;
 import io.tally.core.Ledger;
 import io.tally.core.LedgerEvent;
@@ -24,7 +27,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
@@ -63,8 +68,12 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
     private final Duration idempotencyRetention;
     private final MeterRegistry metrics;
     private final Timer decideTimer;
+    /** Request counters by outcome and code: a registry lookup builds tags and hashes them, every time. */
+    private final Map<String, Counter> counters = new HashMap<>();
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<String, AccountSnapshot> accounts;
+    private KeyValueStore<String, HoldSnapshot> holds;
+    private KeyValueStore<String, Long> charges;
     private KeyValueStore<String, IdempotencyRecord> idempotency;
     private KeyValueStore<String, String> expiries;
 
@@ -81,6 +90,8 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
     public void init(ProcessorContext<byte[], byte[]> context) {
         this.context = context;
         this.accounts = context.getStateStore(DecideTopology.ACCOUNT_STORE);
+        this.holds = context.getStateStore(DecideTopology.HOLD_STORE);
+        this.charges = context.getStateStore(DecideTopology.CHARGE_STORE);
         this.idempotency = context.getStateStore(DecideTopology.IDEMPOTENCY_STORE);
         this.expiries = context.getStateStore(DecideTopology.EXPIRY_STORE);
         context.schedule(EXPIRY_INTERVAL, PunctuationType.STREAM_TIME, this::expireHolds);
@@ -165,7 +176,7 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
             }
             return;
         }
-        AccountState state = StateCodec.fromSnapshot(accounts.get(request.getAccountId()));
+        AccountState state = load(valid.command());
         Decision decision = Ledger.decide(state, valid.command(),
                 new RequestContext(request.getRequestId(), request.getIdempotencyKey(), nowMs));
         LedgerResult result;
@@ -195,8 +206,56 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
     }
 
     /**
-     * Appends accepted events, updates the account's state, indexes hold expiries, and sends the
-     * payee's side of any money that leaves to another account (DESIGN.md, Idempotency and ordering).
+     * The state {@link Ledger#decide} needs for {@code command}: the account's balance and version
+     * and, of its holds and charges, only the one the command names (a hold for a place, capture,
+     * release or expiry; a charge for a refund), if it exists; {@code null} if the account does not
+     * exist. Decide looks holds and charges up only by the id the command names, so this partial
+     * state decides exactly as the whole one would (HOLD_EXISTS, HOLD_NOT_FOUND vs HOLD_CLOSED,
+     * CHARGE_NOT_FOUND vs AMOUNT_EXCEEDS_REFUNDABLE), and locked needs no sum of holds: it is in the
+     * balance. A snapshot of the older format, holds and charges inside, is split first.
+     */
+    private AccountState load(LedgerCommand command) {
+        String accountId = command.accountId();
+        AccountState state = StateCodec.fromSnapshot(accounts.get(accountId));
+        if (state == null) {
+            return null;
+        }
+        if (!state.holds().isEmpty() || !state.refundableByCharge().isEmpty()) {
+            moveOutOfSnapshot(state);
+        }
+        Map<String, Hold> named = Map.of();
+        if (command.holdId() != null) {
+            Hold hold = StateCodec.fromHoldSnapshot(holds.get(AccountScopedKey.of(accountId, command.holdId())));
+            named = hold == null ? Map.of() : Map.of(command.holdId(), hold);
+        }
+        Map<String, Long> refundable = Map.of();
+        if (command.chargeId() != null) {
+            Long remaining = charges.get(AccountScopedKey.of(accountId, command.chargeId()));
+            refundable = remaining == null ? Map.of() : Map.of(command.chargeId(), remaining);
+        }
+        return new AccountState(state.accountId(), state.currency(), state.overdraftLimitMinor(), state.balance(),
+                state.version(), named, refundable);
+    }
+
+    /**
+     * Moves the holds and charges of a snapshot written before they had stores of their own into
+     * those stores, and rewrites the snapshot without them: once per account, in the task's
+     * transaction like any other write.
+     */
+    private void moveOutOfSnapshot(AccountState old) {
+        old.holds().values().forEach(h -> holds.put(AccountScopedKey.of(old.accountId(), h.holdId()),
+                StateCodec.toHoldSnapshot(h)));
+        old.refundableByCharge().forEach((chargeId, remaining) ->
+                charges.put(AccountScopedKey.of(old.accountId(), chargeId), remaining));
+        accounts.put(old.accountId(), StateCodec.toSnapshot(old));
+        log.info("account {}: {} holds and {} charges moved out of its snapshot into their stores",
+                old.accountId(), old.holds().size(), old.refundableByCharge().size());
+    }
+
+    /**
+     * Appends accepted events, updates the account's state (its snapshot, and the hold or charge an
+     * event changed), indexes hold expiries, and sends the payee's side of any money that leaves to
+     * another account (DESIGN.md, Idempotency and ordering).
      */
     private void append(AccountState state, List<LedgerEvent> events, String reference, long timestampMs) {
         for (LedgerEvent event : events) {
@@ -207,6 +266,7 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
                     DecideTopology.EVENTS_SINK);
             String transferId = event.header().eventId();
             long nowMs = event.header().acceptedAtMs();
+            storeChangedEntry(state, event);
             if (event instanceof LedgerEvent.HoldPlaced placed && placed.expiresAtMs() != null) {
                 expiries.put(HoldExpiries.key(placed.expiresAtMs(), state.accountId(), placed.holdId()),
                         HoldExpiries.value(state.accountId(), placed.holdId()));
@@ -219,6 +279,18 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
             }
         }
         accounts.put(state.accountId(), StateCodec.toSnapshot(state));
+    }
+
+    /** Writes the hold or charge that {@code event} changed, as it is in {@code after}. */
+    private void storeChangedEntry(AccountState after, LedgerEvent event) {
+        if (event.holdId() != null) {
+            holds.put(AccountScopedKey.of(after.accountId(), event.holdId()),
+                    StateCodec.toHoldSnapshot(after.holds().get(event.holdId())));
+        }
+        if (event.chargeId() != null) {
+            charges.put(AccountScopedKey.of(after.accountId(), event.chargeId()),
+                    after.refundableByCharge().get(event.chargeId()));
+        }
     }
 
     /** Sends an internal request to the other account's partition through the transfer topic. */
@@ -240,10 +312,11 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
         for (KeyValue<String, String> entry : due) {
             expiries.delete(entry.key);
             String[] accountAndHold = HoldExpiries.parseValue(entry.value);
-            AccountState state = StateCodec.fromSnapshot(accounts.get(accountAndHold[0]));
+            LedgerCommand.ExpireHold expire = new LedgerCommand.ExpireHold(accountAndHold[0], accountAndHold[1],
+                    streamTimeMs);
+            AccountState state = load(expire);
             String id = "expire:" + accountAndHold[1];
-            Decision decision = Ledger.decide(state, new LedgerCommand.ExpireHold(accountAndHold[0], accountAndHold[1],
-                    streamTimeMs), new RequestContext(id, id, context.currentSystemTimeMs()));
+            Decision decision = Ledger.decide(state, expire, new RequestContext(id, id, context.currentSystemTimeMs()));
             if (decision instanceof Decision.Accepted accepted) {
                 append(state, accepted.events(), null, streamTimeMs);
                 count("hold-expired", null);
@@ -267,7 +340,9 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
     }
 
     private void count(String outcome, String code) {
-        metrics.counter("tally.ledger.requests", "outcome", outcome, "code", code == null ? "none" : code).increment();
+        String tag = code == null ? "none" : code;
+        counters.computeIfAbsent(outcome + "/" + tag,
+                k -> metrics.counter("tally.ledger.requests", "outcome", outcome, "code", tag)).increment();
     }
 
     /**
@@ -276,7 +351,7 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
      * can collide.
      */
     static String idempotencyStoreKey(String accountId, String idempotencyKey) {
-        return accountId.length() + ":" + accountId + ":" + idempotencyKey;
+        return AccountScopedKey.of(accountId, idempotencyKey);
     }
 
     private static byte[] bytes(ByteBuffer buffer) {

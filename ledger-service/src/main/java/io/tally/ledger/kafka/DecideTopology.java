@@ -2,6 +2,7 @@ package io.tally.ledger.kafka;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tally.avro.internal.AccountSnapshot;
+import io.tally.avro.internal.HoldSnapshot;
 import io.tally.avro.internal.IdempotencyRecord;
 import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.SingleObjectSerde;
@@ -16,15 +17,28 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The write side's topology: {@code ledger.requests} → decide → {@code ledger.events},
  * {@code ledger.results}, {@code ledger.requests.dlq} (and {@code ledger.transfers} → decide for the
- * payee's side of money between accounts), with three state stores (both changelogged, so
- * they survive restarts and rebalances): {@value #ACCOUNT_STORE} (account id → state) and
- * {@value #IDEMPOTENCY_STORE} (account + idempotency key → request hash and outcome; kept forever) and {@value #EXPIRY_STORE} (holds due to expire).
+ * payee's side of money between accounts), with five state stores (all changelogged, so they
+ * survive restarts and rebalances): {@value #ACCOUNT_STORE} (account id → balance, version, settings),
+ * {@value #HOLD_STORE} (account + hold id → the hold, open or closed), {@value #CHARGE_STORE}
+ * (account + charge event id → what may still be refunded), {@value #IDEMPOTENCY_STORE} (account +
+ * idempotency key → request hash and outcome; kept forever unless a retention is set) and
+ * {@value #EXPIRY_STORE} (holds due to expire). Holds and charges are stores of their own so that a
+ * request reads and writes only the entries it names, whatever the account's history (DESIGN.md,
+ * Write-side state).
+ *
+ * <p>No store is record-cached: with many accounts nearly every write is to a key not written since
+ * the last commit, and the cache cost a quarter of the stream thread for writes it could rarely merge
+ * (WritePathBenchmark, 100,000 accounts).
  *
  * <p>Built by one pure function from names, as in Kafka's own streams examples.
  */
 public final class DecideTopology {
     /** Account id → {@link AccountSnapshot}. */
     public static final String ACCOUNT_STORE = "accounts";
+    /** Account and hold id ({@link AccountScopedKey}) → {@link HoldSnapshot}. */
+    public static final String HOLD_STORE = "account-holds";
+    /** Account and charge event id ({@link AccountScopedKey}) → refundable remainder, minor units. */
+    public static final String CHARGE_STORE = "account-charges";
     /** Account and idempotency key → {@link IdempotencyRecord}. */
     public static final String IDEMPOTENCY_STORE = "idempotency";
     /** Expiry time, account and hold → account and hold: the holds to release when stream time passes. */
@@ -78,6 +92,10 @@ public final class DecideTopology {
                 SOURCE, TRANSFERS_SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ACCOUNT_STORE),
                 Serdes.String(), SingleObjectSerde.of(AccountSnapshot.class)), DECIDE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HOLD_STORE),
+                Serdes.String(), SingleObjectSerde.of(HoldSnapshot.class)), DECIDE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CHARGE_STORE),
+                Serdes.String(), Serdes.Long()), DECIDE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(IDEMPOTENCY_STORE),
                 Serdes.String(), SingleObjectSerde.of(IdempotencyRecord.class)), DECIDE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(EXPIRY_STORE),

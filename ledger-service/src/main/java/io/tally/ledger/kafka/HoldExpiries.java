@@ -15,15 +15,12 @@ final class HoldExpiries {
     }
 
     static String value(String accountId, String holdId) {
-        return accountId.length() + ":" + accountId + ":" + holdId;
+        return AccountScopedKey.of(accountId, holdId);
     }
 
     /** {account id, hold id} of a {@link #value}. */
     static String[] parseValue(String value) {
-        int colon = value.indexOf(':');
-        int length = Integer.parseInt(value.substring(0, colon));
-        String accountId = value.substring(colon + 1, colon + 1 + length);
-        return new String[] {accountId, value.substring(colon + 2 + length)};
+        return AccountScopedKey.parse(value);
     }
 
     /** The smallest key. */

@@ -9,12 +9,15 @@ import io.tally.avro.LedgerRequest;
 import io.tally.avro.LedgerResult;
 import io.tally.avro.RequestType;
 import io.tally.avro.ResultStatus;
+import io.tally.avro.internal.AccountSnapshot;
+import io.tally.avro.internal.HoldSnapshot;
 import io.tally.core.Currency;
 import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.codec.RequestCodec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -24,6 +27,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -288,6 +292,96 @@ class DecideTopologyTest {
                 .isEqualTo(1_000L);
         assertThat(send(RequestCodec.transfer("r" + ++seq, "t1", "a", "CZK", "a", 1, 0)).getRejectionCode())
                 .isEqualTo("SAME_ACCOUNT");
+    }
+
+    @Test
+    void aHoldPlacedLongAgoIsCapturedAmongThousandsOfClosedOnes() {
+        send(open("a", 0));
+        send(credit("a", "fund", 1_000_000));
+        assertThat(send(RequestCodec.placeHold("r" + ++seq, "old", "a", "CZK", "old", 5_000, null, 0)).getStatus())
+                .isEqualTo(ResultStatus.ACCEPTED);
+        for (int i = 0; i < 2_000; i++) {
+            send(RequestCodec.placeHold("r" + ++seq, "p" + i, "a", "CZK", "h" + i, 10, null, 0));
+            send(RequestCodec.releaseHold("r" + ++seq, "x" + i, "a", "CZK", "h" + i, null, 0));
+        }
+
+        LedgerResult captured = send(RequestCodec.captureHold("r" + ++seq, "cap", "a", "CZK", "old", 3_000, null, 0));
+
+        assertThat(captured.getStatus()).isEqualTo(ResultStatus.ACCEPTED);
+        assertThat(captured.getAvailableAfterMinor()).isEqualTo(995_000L);
+        assertThat(captured.getLockedAfterMinor()).isEqualTo(2_000L);
+        assertThat(send(RequestCodec.captureHold("r" + ++seq, "c2", "a", "CZK", "h1999", 1, null, 0)).getRejectionCode())
+                .isEqualTo("HOLD_CLOSED");
+        assertThat(send(RequestCodec.captureHold("r" + ++seq, "c3", "a", "CZK", "h2000", 1, null, 0)).getRejectionCode())
+                .isEqualTo("HOLD_NOT_FOUND");
+        assertThat(send(RequestCodec.placeHold("r" + ++seq, "p-again", "a", "CZK", "h7", 1, null, 0)).getRejectionCode())
+                .isEqualTo("HOLD_EXISTS");
+        assertThat(send(RequestCodec.captureHold("r" + ++seq, "c4", "a", "CZK", "old", 2_001, null, 0)).getRejectionCode())
+                .isEqualTo("AMOUNT_EXCEEDS_HOLD");
+        // What a request reads stays the same size however many holds the account has had.
+        AccountSnapshot snapshot = accountStore().get("a");
+        assertThat(snapshot.getHolds()).isEmpty();
+        assertThat(snapshot.getLockedMinor()).isEqualTo(2_000L);
+    }
+
+    @Test
+    void aChargeIsRefundedAmongAThousandOthers() {
+        send(open("a", 0));
+        send(credit("a", "fund", 1_000_000));
+        String first = send(charge("a", "c0", 500)).getEventIds().get(0);
+        for (int i = 1; i < 1_000; i++) {
+            send(charge("a", "c" + i, 1));
+        }
+
+        LedgerResult refunded = send(RequestCodec.refundCharge("r" + ++seq, "rf1", "a", "CZK", first, 200, 0));
+
+        assertThat(refunded.getStatus()).isEqualTo(ResultStatus.ACCEPTED);
+        assertThat(refunded.getAvailableAfterMinor()).isEqualTo(1_000_000L - 500 - 999 + 200);
+        assertThat(send(RequestCodec.refundCharge("r" + ++seq, "rf2", "a", "CZK", first, 301, 0)).getRejectionCode())
+                .isEqualTo("AMOUNT_EXCEEDS_REFUNDABLE");
+        assertThat(send(RequestCodec.refundCharge("r" + ++seq, "rf3", "a", "CZK", first, 300, 0)).getStatus())
+                .isEqualTo(ResultStatus.ACCEPTED);
+        assertThat(send(RequestCodec.refundCharge("r" + ++seq, "rf4", "a", "CZK", first, 1, 0)).getRejectionCode())
+                .isEqualTo("AMOUNT_EXCEEDS_REFUNDABLE");
+        assertThat(send(RequestCodec.refundCharge("r" + ++seq, "rf5", "a", "CZK", "a:1003", 1, 0)).getRejectionCode())
+                .isEqualTo("CHARGE_NOT_FOUND");
+        assertThat(accountStore().get("a").getRefundableByCharge()).isEmpty();
+    }
+
+    @Test
+    void aSnapshotWithHoldsAndChargesInsideStillDecides() {
+        // As the release before hold and charge stores wrote it: everything in the account's snapshot.
+        accountStore().put("a", AccountSnapshot.newBuilder().setAccountId("a").setCurrency("CZK").setScale(2)
+                .setOverdraftLimitMinor(0).setAvailableMinor(9_000).setLockedMinor(700).setVersion(6)
+                .setHolds(List.of(
+                        HoldSnapshot.newBuilder().setHoldId("open").setAmountMinor(1_000).setCapturedMinor(300)
+                                .setReleasedMinor(0).setExpiresAtMs(null).build(),
+                        HoldSnapshot.newBuilder().setHoldId("closed").setAmountMinor(50).setCapturedMinor(0)
+                                .setReleasedMinor(50).setExpiresAtMs(null).build()))
+                .setRefundableByCharge(Map.of("a:3", 400L, "a:4", 0L))
+                .build());
+
+        LedgerResult captured = send(RequestCodec.captureHold("r" + ++seq, "cap", "a", "CZK", "open", 700, null, 0));
+
+        assertThat(captured.getStatus()).isEqualTo(ResultStatus.ACCEPTED);
+        assertThat(captured.getVersion()).isEqualTo(7L);
+        assertThat(captured.getLockedAfterMinor()).isEqualTo(0L);
+        assertThat(send(RequestCodec.releaseHold("r" + ++seq, "rel", "a", "CZK", "closed", null, 0)).getRejectionCode())
+                .isEqualTo("HOLD_CLOSED");
+        assertThat(send(RequestCodec.refundCharge("r" + ++seq, "rf1", "a", "CZK", "a:4", 1, 0)).getRejectionCode())
+                .isEqualTo("AMOUNT_EXCEEDS_REFUNDABLE");
+        assertThat(send(RequestCodec.refundCharge("r" + ++seq, "rf2", "a", "CZK", "a:3", 400, 0)).getAvailableAfterMinor())
+                .isEqualTo(9_400L);
+        assertThat(send(RequestCodec.refundCharge("r" + ++seq, "rf3", "a", "CZK", "a:9", 1, 0)).getRejectionCode())
+                .isEqualTo("CHARGE_NOT_FOUND");
+        AccountSnapshot split = accountStore().get("a");
+        assertThat(split.getHolds()).isEmpty();
+        assertThat(split.getRefundableByCharge()).isEmpty();
+        assertThat(split.getVersion()).isEqualTo(8L);
+    }
+
+    private KeyValueStore<String, AccountSnapshot> accountStore() {
+        return driver.getKeyValueStore(DecideTopology.ACCOUNT_STORE);
     }
 
     @Test

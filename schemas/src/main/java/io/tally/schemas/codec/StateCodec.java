@@ -5,6 +5,7 @@ import io.tally.avro.internal.AccountSnapshot;
 import io.tally.avro.internal.HoldSnapshot;
 import io.tally.core.Hold;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import io.tally.core.AccountState;
 import io.tally.core.Balance;
@@ -20,35 +21,60 @@ import io.tally.core.ProjectedBalance;
 public final class StateCodec {
     private StateCodec() {}
 
-    /** The state-store record of a write-side account state. */
+    /**
+     * The {@code accounts} state-store record of a write-side account state: currency, overdraft
+     * limit, balance and version only. The account's holds and charges are not in it: ledger-service
+     * keeps each in a store of its own (one record per hold, one per charge; see {@link #toHoldSnapshot})
+     * so that deciding a request costs the same however long the account's history is (DESIGN.md,
+     * Write-side state). {@code s.holds()} and {@code s.refundableByCharge()} are ignored.
+     */
     public static AccountSnapshot toSnapshot(AccountState s) {
         return AccountSnapshot.newBuilder().setAccountId(s.accountId()).setCurrency(s.currency().code())
                 .setScale(s.currency().scale()).setOverdraftLimitMinor(s.overdraftLimitMinor())
                 .setAvailableMinor(s.balance().availableMinor()).setLockedMinor(s.balance().lockedMinor())
                 .setVersion(s.version())
-                .setHolds(s.holds().values().stream()
-                        .sorted(java.util.Comparator.comparing(Hold::holdId))
-                        .map(h -> HoldSnapshot.newBuilder().setHoldId(h.holdId()).setAmountMinor(h.amountMinor())
-                                .setCapturedMinor(h.capturedMinor()).setReleasedMinor(h.releasedMinor())
-                                .setExpiresAtMs(h.expiresAtMs()).build())
-                        .toList())
-                .setRefundableByCharge(new java.util.TreeMap<>(s.refundableByCharge()))
+                .setHolds(List.of())
+                .setRefundableByCharge(Map.of())
                 .build();
     }
 
-    /** The write-side account state of a state-store record; {@code null} for {@code null}. */
+    /**
+     * The write-side account state of a state-store record; {@code null} for {@code null}. A record
+     * written before holds and charges had stores of their own still carries them, and they are
+     * returned in the state's maps (for the caller to move into those stores); a current record
+     * carries none.
+     */
     public static AccountState fromSnapshot(AccountSnapshot s) {
         if (s == null) {
             return null;
         }
         Map<String, Hold> holds = new HashMap<>();
         for (HoldSnapshot h : s.getHolds()) {
-            holds.put(h.getHoldId(), new Hold(h.getHoldId(), h.getAmountMinor(), h.getCapturedMinor(),
-                    h.getReleasedMinor(), h.getExpiresAtMs()));
+            holds.put(h.getHoldId(), fromHoldSnapshot(h));
         }
         return new AccountState(s.getAccountId(), new Currency(s.getCurrency(), s.getScale()),
                 s.getOverdraftLimitMinor(), new Balance(s.getAvailableMinor(), s.getLockedMinor()), s.getVersion(),
                 holds, s.getRefundableByCharge());
+    }
+
+    /** The state-store record of one hold. */
+    public static HoldSnapshot toHoldSnapshot(Hold h) {
+        return HoldSnapshot.newBuilder().setHoldId(h.holdId()).setAmountMinor(h.amountMinor())
+                .setCapturedMinor(h.capturedMinor()).setReleasedMinor(h.releasedMinor())
+                .setExpiresAtMs(h.expiresAtMs()).build();
+    }
+
+    /**
+     * The hold of a state-store record; {@code null} for {@code null}.
+     *
+     * @throws IllegalArgumentException if the record's amounts are inconsistent (see {@link Hold})
+     */
+    public static Hold fromHoldSnapshot(HoldSnapshot h) {
+        if (h == null) {
+            return null;
+        }
+        return new Hold(h.getHoldId(), h.getAmountMinor(), h.getCapturedMinor(), h.getReleasedMinor(),
+                h.getExpiresAtMs());
     }
 
     /** The {@code ledger.balances} record of a projected balance. */
