@@ -13,7 +13,10 @@ import io.tally.projector.ProjectorTopology.IntegrityError;
 import io.tally.schemas.codec.EventCodec;
 import io.tally.schemas.codec.StateCodec;
 import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -63,6 +66,27 @@ final class BalanceProjectionProcessor
     private VersionedKeyValueStore<String, AccountBalance> history;
     private KeyValueStore<String, HoldState> holds;
     private KeyValueStore<String, Long> flagged;
+    /**
+     * The keys of {@link #flagged}, so that the common case (an unflagged account) costs no store read:
+     * a miss in a cached store still reads RocksDB. Flags are few; loaded in {@link #init}, after restore.
+     */
+    private Set<String> flaggedAccounts;
+    /**
+     * Per account of this task: the sum of its open holds' remaining amounts as {@link #holds} has
+     * them, kept up to date with every hold this processor writes, so that the locked check need not
+     * scan the account's holds after every hold event. An account absent here is summed by a scan of
+     * the store; bounded to {@value #MAX_KEPT_ACCOUNTS} accounts, least recently used dropped.
+     */
+    private Map<String, Long> openRemainingByAccount;
+    /**
+     * Per account of this task: the balance this processor last put in {@link #balances}, so that the
+     * next event of a busy account does not read and decode it again (the store's cache keeps bytes).
+     * Bounded like {@link #openRemainingByAccount}; an absent account is read from the store.
+     */
+    private Map<String, ProjectedBalance> balanceByAccount;
+
+    /** How many accounts' balances and open-hold sums a task keeps in memory (a few hundred bytes each). */
+    static final int MAX_KEPT_ACCOUNTS = 100_000;
 
     BalanceProjectionProcessor(Counters counters, boolean publish) {
         this.counters = counters;
@@ -76,6 +100,23 @@ final class BalanceProjectionProcessor
         this.history = context.getStateStore(ProjectorTopology.BALANCE_HISTORY_STORE);
         this.holds = context.getStateStore(ProjectorTopology.HOLD_STORE);
         this.flagged = context.getStateStore(ProjectorTopology.FLAGGED_STORE);
+        this.flaggedAccounts = new HashSet<>();
+        try (KeyValueIterator<String, Long> all = flagged.all()) {
+            all.forEachRemaining(flag -> flaggedAccounts.add(flag.key));
+        }
+        // Init runs again when a task is revived (e.g. after a failed commit): start from the stores.
+        this.openRemainingByAccount = leastRecentlyUsed();
+        this.balanceByAccount = leastRecentlyUsed();
+    }
+
+    /** A map that keeps the {@value #MAX_KEPT_ACCOUNTS} accounts used most recently. */
+    private static <V> Map<String, V> leastRecentlyUsed() {
+        return new LinkedHashMap<>(1_024, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
+                return size() > MAX_KEPT_ACCOUNTS;
+            }
+        };
     }
 
     @Override
@@ -105,7 +146,8 @@ final class BalanceProjectionProcessor
         }
         Applied applied;
         try {
-            applied = BalanceProjection.apply(StateCodec.fromAvro(balances.get(accountId)), event);
+            ProjectedBalance current = balanceByAccount.get(accountId);
+            applied = BalanceProjection.apply(current != null ? current : StateCodec.fromAvro(balances.get(accountId)), event);
         } catch (ArithmeticException overflow) {
             integrityError(IntegrityError.OVERFLOW);
             log.error("event {} overflows the balance of account {}: not applied", wire.getEventId(), accountId);
@@ -137,14 +179,16 @@ final class BalanceProjectionProcessor
         }
         AccountBalance balance = StateCodec.toAvro(next);
         balances.put(accountId, balance);
+        balanceByAccount.put(accountId, next);
         history.put(accountId, balance, next.updatedAtMs());
         applyToHold(record, event, next);
         if (changesLocked(event)) {
             checkLockedAgainstHolds(next);
         }
-        Long missingVersion = flagged.get(accountId);
+        Long missingVersion = flaggedAccounts.contains(accountId) ? flagged.get(accountId) : null;
         if (missingVersion != null && next.version() >= missingVersion) {
             flagged.delete(accountId);
+            flaggedAccounts.remove(accountId);
             log.info("account {} reached version {}: no longer flagged", accountId, next.version());
         }
         counters.applied().increment();
@@ -166,14 +210,24 @@ final class BalanceProjectionProcessor
             return;
         }
         String key = ProjectorTopology.holdKey(next.accountId(), holdId);
-        HoldState after = HoldEvolution.apply(holds.get(key), event, next);
+        HoldState before = holds.get(key);
+        HoldState after = HoldEvolution.apply(before, event, next);
         if (after == null) {
             integrityError(IntegrityError.HOLD_MISMATCH);
             log.error("event {} does not fit hold {} of account {} as projected ({}): hold not changed",
-                    event.header().eventId(), holdId, next.accountId(), holds.get(key));
+                    event.header().eventId(), holdId, next.accountId(), before);
             return;
         }
         holds.put(key, after);
+        Long openRemainingMinor = openRemainingByAccount.get(next.accountId());
+        if (openRemainingMinor != null) {
+            openRemainingByAccount.put(next.accountId(), Math.addExact(Math.subtractExact(openRemainingMinor,
+                    openRemainingMinor(before, next.accountId())), openRemainingMinor(after, next.accountId())));
+        }
+        if (before != null && !before.getAccountId().equals(next.accountId())) {
+            // Another account's hold under the same key (its id extends this one's): its sum is stale now.
+            openRemainingByAccount.remove(before.getAccountId());
+        }
         if (publish) {
             context.forward(record.withKey(key).withValue(after), ProjectorTopology.HOLD_SINK);
         }
@@ -188,24 +242,34 @@ final class BalanceProjectionProcessor
     /**
      * Internal consistency (DESIGN.md, seed 000): locked equals the sum of the account's open holds'
      * remaining amounts. Checked after every event that can change either side; other events leave both
-     * alone. Costs a prefix scan over the account's holds (open and closed).
+     * alone. Locked comes from the balance's evolution ({@code BalanceProjection}), the holds from
+     * {@link HoldEvolution}; the sum is the holds store's, kept beside it
+     * ({@link #openRemainingByAccount}) or, for an account not summed yet, a prefix scan over its holds.
      */
     private void checkLockedAgainstHolds(ProjectedBalance next) {
-        long openRemainingMinor = 0;
-        String prefix = ProjectorTopology.holdKey(next.accountId(), "");
-        try (KeyValueIterator<String, HoldState> it = holds.prefixScan(prefix, new StringSerializer())) {
-            while (it.hasNext()) {
-                HoldState hold = it.next().value;
-                if (hold.getAccountId().equals(next.accountId()) && hold.getOpen()) {
-                    openRemainingMinor = Math.addExact(openRemainingMinor, hold.getRemainingMinor());
-                }
-            }
-        }
+        long openRemainingMinor = openRemainingByAccount.computeIfAbsent(next.accountId(), this::scanOpenRemainingMinor);
         if (openRemainingMinor != next.balance().lockedMinor()) {
             integrityError(IntegrityError.LOCKED_MISMATCH);
             log.error("account {} at version {}: locked {} but its open holds' remaining amounts sum to {}",
                     next.accountId(), next.version(), next.balance().lockedMinor(), openRemainingMinor);
         }
+    }
+
+    /** The sum of {@code accountId}'s open holds' remaining amounts in {@link #holds}: a prefix scan. */
+    private long scanOpenRemainingMinor(String accountId) {
+        long sumMinor = 0;
+        String prefix = ProjectorTopology.holdKey(accountId, "");
+        try (KeyValueIterator<String, HoldState> it = holds.prefixScan(prefix, new StringSerializer())) {
+            while (it.hasNext()) {
+                sumMinor = Math.addExact(sumMinor, openRemainingMinor(it.next().value, accountId));
+            }
+        }
+        return sumMinor;
+    }
+
+    /** What {@code hold} adds to {@code accountId}'s locked: its remainder if it is open and that account's. */
+    private static long openRemainingMinor(HoldState hold, String accountId) {
+        return hold != null && hold.getOpen() && hold.getAccountId().equals(accountId) ? hold.getRemainingMinor() : 0;
     }
 
     /** Flags the account if its projection has not reached {@code version} yet. */
@@ -220,6 +284,7 @@ final class BalanceProjectionProcessor
         Long flaggedVersion = flagged.get(accountId);
         if (flaggedVersion == null || flaggedVersion < missingVersion) {
             flagged.put(accountId, missingVersion);
+            flaggedAccounts.add(accountId);
         }
     }
 

@@ -134,6 +134,24 @@ class ProjectorTopologyTest {
     }
 
     @Test
+    void lockedIsCheckedAgainstTheOpenHoldsAfterEveryHoldEvent() {
+        pipe(history.open("a", CZK), history.credit("a", 10_000), history.placeHold("a", "h1", 1_000, null),
+                history.placeHold("a", "h2", 500, null), history.capture("a", "h1", 400),
+                history.release("a", "h2", 200L), history.release("a", "h1", null), history.placeHold("a", "h3", 50, null));
+        assertThat(store.get("a").getLockedMinor()).isEqualTo(350);
+        assertThat(integrityErrors()).isZero();
+
+        // Locked moves without a hold: the check, now kept as a running sum, still sees it.
+        pipe(history.correct("a", BalanceField.LOCKED, 7));
+        assertThat(integrityErrors(IntegrityError.LOCKED_MISMATCH)).isEqualTo(1);
+
+        // And every hold event after it compares the corrected locked with the holds again.
+        pipe(history.release("a", "h3", null));
+        assertThat(store.get("a").getLockedMinor()).isEqualTo(307);
+        assertThat(integrityErrors(IntegrityError.LOCKED_MISMATCH)).isEqualTo(2);
+    }
+
+    @Test
     void aCaptureOfAHoldTheProjectionDoesNotKnowIsAnIntegrityError() {
         LedgerEvent open = history.open("a", CZK);
         LedgerEvent credit = history.credit("a", 1_000);

@@ -68,10 +68,24 @@ public final class ProjectorApp implements AutoCloseable {
      * not); connects to nothing until {@link #start}.
      */
     public ProjectorApp(ProjectorConfig config, MeterRegistry metrics, ProjectorTopology.Publishing publishing) {
+        this(config, streamsProperties(config), metrics, publishing);
+    }
+
+    /**
+     * Builds the projector with Kafka Streams properties of the caller's making, normally
+     * {@link #streamsProperties} with some settings changed (a rebuild replays at least once, with
+     * more threads and longer commits; see {@code ProjectionRebuild}); connects to nothing until
+     * {@link #start}.
+     *
+     * @param streamsProperties the complete Kafka Streams properties; the application id and state
+     *     directory must be {@code config}'s
+     */
+    public ProjectorApp(ProjectorConfig config, Properties streamsProperties, MeterRegistry metrics,
+            ProjectorTopology.Publishing publishing) {
         this.config = config;
         this.streams = new KafkaStreams(ProjectorTopology.buildTopology(config.topics(), config.serdes(), metrics,
                 config.historyRetention(), publishing),
-                streamsProperties(config));
+                streamsProperties);
         this.streams.setUncaughtExceptionHandler(e -> {
             log.error("projector {} stream thread failed; shutting the client down", config.applicationId(), e);
             return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
