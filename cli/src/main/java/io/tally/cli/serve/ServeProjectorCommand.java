@@ -48,12 +48,13 @@ final class ServeProjectorCommand extends ServiceCommand {
         return new RunningService() {
             @Override
             public String problem() {
-                return StreamsHealth.problem(app.get().state());
+                return sink.failure().map(e -> "the PostgreSQL cache sink stopped: " + e)
+                        .orElseGet(() -> StreamsHealth.problem(app.get().state()));
             }
 
             @Override
             public boolean failed() {
-                return StreamsHealth.failed(app.get().state());
+                return sink.failure().isPresent() || StreamsHealth.failed(app.get().state());
             }
 
             @Override

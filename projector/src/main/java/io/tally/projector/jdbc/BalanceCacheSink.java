@@ -83,6 +83,7 @@ public final class BalanceCacheSink implements AutoCloseable {
     private final AtomicLong rowsApplied = new AtomicLong();
     private volatile long lag = -1;
     private volatile boolean started;
+    private volatile RuntimeException failure;
     /** Poll thread only: the positions are past records whose rows were not written. */
     private boolean rewindPending;
 
@@ -180,6 +181,15 @@ public final class BalanceCacheSink implements AutoCloseable {
     /** Gauge: rows changed since start. */
     public static final String ROWS_GAUGE = "tally.projector.cache.sink.rows.applied";
 
+    /**
+     * Why the sink stopped on its own, if it did: an error it does not retry (database and Kafka outages
+     * are retried and never end up here). A service reports it on its health endpoint and exits, so
+     * that it is restarted rather than left without a sink.
+     */
+    public Optional<RuntimeException> failure() {
+        return Optional.ofNullable(failure);
+    }
+
     /** Whether the table reflects every committed record of the assigned partitions ({@link #lag} is 0). */
     public boolean isCaughtUp() {
         return lag == 0;
@@ -226,6 +236,8 @@ public final class BalanceCacheSink implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
+            // Not a failure it knows how to wait out: stop and say so (failure()), rather than loop on it.
+            failure = e;
             log.error("balance cache sink for {} stopped", topic, e);
         } finally {
             lag = -1;
