@@ -20,6 +20,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class LedgerServiceApp implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LedgerServiceApp.class);
+    /**
+     * {@code commit.interval.ms} unless the passed-through Kafka properties set it: how long a decided
+     * request waits, at most, before its Streams transaction commits and read_committed readers (the
+     * HTTP API's outcomes among them) see it.
+     */
+    public static final int DEFAULT_COMMIT_INTERVAL_MS = 100;
 
     private final KafkaStreams streams;
     private final CountDownLatch running = new CountDownLatch(1);
@@ -51,7 +57,7 @@ public final class LedgerServiceApp implements AutoCloseable {
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.replicationFactor());
         // Results wait on the commit (read_committed readers); 100 ms is the EOS default, said out loud.
-        p.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        p.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, DEFAULT_COMMIT_INTERVAL_MS);
         return p;
     }
 
