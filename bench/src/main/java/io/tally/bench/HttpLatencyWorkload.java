@@ -67,6 +67,10 @@ public final class HttpLatencyWorkload implements Workload {
         String applicationId = BenchEnvironment.unique("http-ledger");
         int commitIntervalMs = WritePathWorkload.commitIntervalMs(env);
         List<Row> rows = new ArrayList<>();
+        if (java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() < 2) {
+            env.progress("http: WARNING the common pool has parallelism 1, so the JDK HttpClient starts a thread per"
+                    + " response; run with -Djava.util.concurrent.ForkJoinPool.common.parallelism=2 (./tally does)");
+        }
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build();
         try (LedgerServiceApp service = new LedgerServiceApp(new LedgerServiceConfig(WritePathWorkload.serviceKafka(env),

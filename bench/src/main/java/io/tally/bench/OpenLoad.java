@@ -20,6 +20,11 @@ import org.HdrHistogram.Recorder;
  * one hour). Only requests due within the measured window count; the warm-up's are sent but not
  * recorded.
  *
+ * <p>At most {@value #MAX_IN_FLIGHT} requests are in flight: past that the generator waits for one to
+ * finish (each connection costs file descriptors on both ends, and an overloaded service would
+ * otherwise exhaust them). The wait delays the actual send, never the intended time, so it shows in
+ * the latencies as it should.
+ *
  * <p>Thread-safe: completions may arrive on any thread; {@link #run} is called from one thread at a time.
  */
 public final class OpenLoad {
@@ -55,6 +60,9 @@ public final class OpenLoad {
         }
     }
 
+    /** Requests in flight at most. */
+    public static final int MAX_IN_FLIGHT = 1_024;
+
     private OpenLoad() {}
 
     /** When request {@code sequence} is due: {@code startNs + sequence * 1e9 / ratePerS}, nanoseconds. */
@@ -73,6 +81,7 @@ public final class OpenLoad {
         AtomicLong completed = new AtomicLong();
         AtomicLong failed = new AtomicLong();
         AtomicLong outstanding = new AtomicLong();
+        java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(MAX_IN_FLIGHT);
         long startNs = System.nanoTime();
         long windowStartNs = startNs + warmup.toNanos();
         long endNs = windowStartNs + measured.toNanos();
@@ -85,6 +94,7 @@ public final class OpenLoad {
             while ((waitNs = dueNs - System.nanoTime()) > 0) {
                 LockSupport.parkNanos(waitNs);
             }
+            inFlight.acquire();
             boolean inWindow = dueNs >= windowStartNs;
             if (inWindow) {
                 outstanding.incrementAndGet();
@@ -96,6 +106,7 @@ public final class OpenLoad {
                 roundTrip = CompletableFuture.failedFuture(e);
             }
             roundTrip.whenComplete((ok, error) -> {
+                inFlight.release();
                 if (!inWindow) {
                     return;
                 }
