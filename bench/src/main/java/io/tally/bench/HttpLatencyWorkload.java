@@ -42,8 +42,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * {@link BenchOptions#ratePerS} for {@link BenchOptions#durationS} after a warm-up; a 201 is a success.
  * Baseline at the same rate: the raw Kafka round trip the service must make at least, an idempotent
  * {@code acks=all} produce (the publisher's settings) read back by a {@code read_committed} consumer
- * (the outcome reader's settings). Then, subject only, rates 1.5x apart for up to
- * {@link BenchOptions#searchSteps} steps until p99 reaches 50 ms: one row per rate tried.
+ * (the outcome reader's settings). Then, subject only, a short search for the highest rate that keeps
+ * p99 under 50 ms: up by 1.5x per step while it holds, or, if the offered rate missed, down by half per
+ * step until it holds, at most {@link BenchOptions#searchSteps} steps; one row per rate tried.
  * Goal (issue 8): p50 at most 15 ms and p99 at most 50 ms at 1,000 requests/s.
  */
 public final class HttpLatencyWorkload implements Workload {
@@ -97,17 +98,24 @@ public final class HttpLatencyWorkload implements Workload {
                     DRAIN);
             env.progress("http ledger-service at %d/s: %s", o.ratePerS(), subject.describe());
             rows.add(row(o.ratePerS(), o.durationS(), subject, baseline, commitIntervalMs));
-            int rate = o.ratePerS();
-            OpenLoad.Outcome last = subject;
             int searchS = Math.max(10, o.durationS() / 2);
-            for (int step = 1; step <= o.searchSteps() && last.ms(99) < GOAL_P99_MS && last.errors() == 0; step++) {
-                rate = (int) Math.round(rate * 1.5);
-                last = OpenLoad.run(credit, rate, warmup, Duration.ofSeconds(searchS), DRAIN);
-                env.progress("http ledger-service at %d/s: %s", rate, last.describe());
-                rows.add(row(rate, searchS, last, null, commitIntervalMs));
+            boolean up = keepsP99(subject);
+            int rate = o.ratePerS();
+            for (int step = 1; step <= o.searchSteps(); step++) {
+                rate = up ? (int) Math.round(rate * 1.5) : Math.max(1, rate / 2);
+                OpenLoad.Outcome next = OpenLoad.run(credit, rate, warmup, Duration.ofSeconds(searchS), DRAIN);
+                env.progress("http ledger-service at %d/s: %s", rate, next.describe());
+                rows.add(row(rate, searchS, next, null, commitIntervalMs));
+                if (keepsP99(next) != up) {
+                    break;
+                }
             }
         }
         return rows;
+    }
+
+    private static boolean keepsP99(OpenLoad.Outcome outcome) {
+        return outcome.errors() == 0 && outcome.ms(99) < GOAL_P99_MS;
     }
 
     private static Row row(int rate, int seconds, OpenLoad.Outcome subject, OpenLoad.Outcome baseline,

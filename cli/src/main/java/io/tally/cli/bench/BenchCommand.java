@@ -72,7 +72,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", description = "http: unrecorded seconds before each measurement (default: ${DEFAULT-VALUE}).")
     int warmupS = D.warmupS();
 
-    @Option(names = "--search-steps", description = "http: further rates (1.5x each) tried for p99 < 50 ms; 0: none"
+    @Option(names = "--search-steps", description = "http: further rates tried for the highest with p99 < 50 ms (1.5x up while it holds, else"
+            + " half down until it does); 0: none"
             + " (default: ${DEFAULT-VALUE}).")
     int searchSteps = D.searchSteps();
 

@@ -63,11 +63,6 @@ public final class LedgerServiceApp implements AutoCloseable {
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.replicationFactor());
         // Results wait on the commit (read_committed readers): see DEFAULT_COMMIT_INTERVAL_MS.
         p.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, DEFAULT_COMMIT_INTERVAL_MS);
-        // A stream thread only commits between polls; with nothing new to read, a poll blocks for poll.ms
-        // (default 100) and a decided request would wait that long for its commit. Poll no longer than
-        // the commit interval, so a quiet moment does not stretch it.
-        p.putIfAbsent(StreamsConfig.POLL_MS_CONFIG, Math.min(100L,
-                Long.parseLong(p.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG).toString())));
         return p;
     }
 
