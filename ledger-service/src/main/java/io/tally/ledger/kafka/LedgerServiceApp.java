@@ -24,10 +24,10 @@ public final class LedgerServiceApp implements AutoCloseable {
      * {@code commit.interval.ms} unless the passed-through Kafka properties set it: how long a decided
      * request waits, at most, before its Streams transaction commits and read_committed readers (the
      * HTTP API's outcomes among them) see it. 20 ms rather than the exactly-once default of 100 ms: an
-     * HTTP write cannot answer before the commit, and at 100 ms its median latency was above 100 ms
-     * (issue 8, {@code ./tally bench http}: p50 104 ms at 100 ms, 60 ms at 20 ms, 300 requests/s on a
-     * loaded 2-core machine). The price is a transaction every 20 ms: bulk decide throughput fell from
-     * 9,802 to 5,234 requests/s in the same benchmark's write row; a bulk load can set
+     * HTTP write cannot answer before the commit. Measured with {@code ./tally bench write http
+     * --commit-interval-ms N} (issue 8, 2 shared cores, 1,000 HTTP writes/s; BENCHMARKS.md): at 100 ms
+     * p50 77.6 / p99 350.5 ms and 30,367 decided requests/s in bulk; at 50 ms 46.6 / 100.2 ms and
+     * 26,677/s; at 20 ms 33.2 / 86.7 ms and 23,180/s. A bulk load with no caller waiting can set
      * {@code commit.interval.ms=100} in the Kafka properties.
      */
     public static final int DEFAULT_COMMIT_INTERVAL_MS = 20;
