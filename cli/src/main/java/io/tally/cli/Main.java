@@ -9,6 +9,8 @@ import picocli.CommandLine;
  * command's.
  */
 public final class Main {
+    private static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
     private Main() {}
 
     /** Runs {@code tally} with {@code args} and exits with the command's code. */
@@ -23,6 +25,12 @@ public final class Main {
         if (ServiceCommands.isServiceAlone(args) && System.getProperty("logback.configurationFile") == null) {
             // A service alone logs to standard output, for its container; the local commands log to a file.
             System.setProperty("logback.configurationFile", "logback-service.xml");
+        }
+        // With 2 cores the common pool's parallelism is 1, and then CompletableFuture runs every *Async
+        // stage without an executor on a new thread of its own; the JDK HttpClient (./tally bench's load
+        // generator) does so once per response: thousands of threads a second. Two workers avoid that.
+        if (System.getProperty(COMMON_POOL_PARALLELISM) == null && Runtime.getRuntime().availableProcessors() <= 2) {
+            System.setProperty(COMMON_POOL_PARALLELISM, "2");
         }
         int code = commandLine().execute(args);
         System.exit(code);

@@ -1,5 +1,6 @@
 package io.tally.cli;
 
+import io.tally.cli.bench.BenchCommand;
 import io.tally.cli.demo.DemoCommand;
 import io.tally.cli.reconcile.ReconcileCommand;
 import io.tally.cli.rebuild.RebuildCommand;
@@ -8,7 +9,8 @@ import picocli.CommandLine.Command;
 /** The {@code tally} command and its subcommands. */
 @Command(name = "tally", mixinStandardHelpOptions = true, version = "tally 0.1.0",
         description = "An event-sourced ledger on Apache Kafka: decide, append, project, reconcile.",
-        subcommands = {DemoCommand.class, ServeCommand.class, ReconcileCommand.class, RebuildCommand.class})
+        subcommands = {DemoCommand.class, ServeCommand.class, ReconcileCommand.class, RebuildCommand.class,
+                BenchCommand.class})
 public final class TallyCommand implements Runnable {
     @Override
     public void run() {

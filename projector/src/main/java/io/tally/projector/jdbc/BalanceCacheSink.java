@@ -72,6 +72,12 @@ public final class BalanceCacheSink implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(BalanceCacheSink.class);
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
+    /**
+     * {@code max.poll.records} unless the passed-through properties set it: rows per database
+     * transaction at most. Each poll costs a transaction and an offset commit, so 500 (the client's
+     * default) left the sink waiting on round trips (issue 8, {@code ./tally bench sink}).
+     */
+    public static final int MAX_POLL_RECORDS = 5_000;
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
     private final KafkaConsumer<String, AccountBalance> consumer;
@@ -133,6 +139,7 @@ public final class BalanceCacheSink implements AutoCloseable {
         // Offsets are committed after the database transaction, never before.
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, MAX_POLL_RECORDS);
         this.consumer = new KafkaConsumer<>(props, LedgerTopics.keySerde().deserializer(),
                 serdes.balances().deserializer());
         this.topic = topics.balances();
@@ -373,11 +380,23 @@ public final class BalanceCacheSink implements AutoCloseable {
             lag = -1;
             return;
         }
-        // With read_committed, the end offsets are the last stable offsets.
-        Map<TopicPartition, Long> end = consumer.endOffsets(assigned);
+        // The lag the last fetch reported, with no request to the broker; with read_committed it is
+        // measured to the last stable offset. Asking for the end offsets instead cost a round trip per poll.
         long behind = 0;
+        List<TopicPartition> unknown = new ArrayList<>();
         for (TopicPartition partition : assigned) {
-            behind += Math.max(0, end.get(partition) - consumer.position(partition));
+            java.util.OptionalLong known = consumer.currentLag(partition);
+            if (known.isPresent()) {
+                behind += known.getAsLong();
+            } else {
+                unknown.add(partition);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            Map<TopicPartition, Long> end = consumer.endOffsets(unknown);
+            for (TopicPartition partition : unknown) {
+                behind += Math.max(0, end.get(partition) - consumer.position(partition));
+            }
         }
         lag = behind;
     }

@@ -1,0 +1,228 @@
+package io.tally.bench;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tally.ledger.http.LedgerHttpApi;
+import io.tally.ledger.http.PendingOutcomes;
+import io.tally.ledger.http.Tokens;
+import io.tally.ledger.kafka.LedgerServiceApp;
+import io.tally.ledger.kafka.LedgerServiceConfig;
+import io.tally.ledger.kafka.RequestPublisher;
+import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.TopicAdmin;
+import io.tally.schemas.TopicSpec;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * HTTP write round trip: {@code POST /v1/accounts/{id}/credits} against the real ledger-service
+ * ({@link LedgerServiceApp} + {@link LedgerHttpApi}, wired as {@code ./tally serve} wires them) at a
+ * fixed offered load ({@link OpenLoad}: open model, latency from the intended send time, HdrHistogram),
+ * {@link BenchOptions#ratePerS} for {@link BenchOptions#durationS} after a warm-up; a 201 is a success.
+ * Baseline at the same rate: the raw Kafka round trip the service must make at least, an idempotent
+ * {@code acks=all} produce (the publisher's settings) read back by a {@code read_committed} consumer
+ * (the outcome reader's settings). Then, subject only, a short search for the highest rate that keeps
+ * p99 under 50 ms: up by 1.5x per step while it holds, or, if the offered rate missed, down by half per
+ * step until it holds, at most {@link BenchOptions#searchSteps} steps; one row per rate tried.
+ * Goal (issue 8): p50 at most 15 ms and p99 at most 50 ms at 1,000 requests/s.
+ */
+public final class HttpLatencyWorkload implements Workload {
+    /** The goals, milliseconds. */
+    public static final double GOAL_P50_MS = 15;
+    public static final double GOAL_P99_MS = 50;
+    private static final Duration DRAIN = Duration.ofSeconds(30);
+    private static final String TOKEN = "bench-" + Tokens.generate();
+
+    @Override
+    public String name() {
+        return "http";
+    }
+
+    @Override
+    public List<Row> run(BenchEnvironment env) throws Exception {
+        BenchOptions o = env.options();
+        LedgerTopics topics = env.newTopics("http");
+        new RequestMix(o.httpAccounts()).write(env.kafka(), topics, 0);
+        Map<TopicPartition, Long> opens = StreamsTiming.endOffsets(env.kafka(), topics.requests());
+        String applicationId = BenchEnvironment.unique("http-ledger");
+        int commitIntervalMs = WritePathWorkload.commitIntervalMs(env);
+        List<Row> rows = new ArrayList<>();
+        if (java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() < 2) {
+            env.progress("http: WARNING the common pool has parallelism 1, so the JDK HttpClient starts a thread per"
+                    + " response; run with -Djava.util.concurrent.ForkJoinPool.common.parallelism=2 (./tally does)");
+        }
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10)).build();
+        try (LedgerServiceApp service = new LedgerServiceApp(new LedgerServiceConfig(WritePathWorkload.serviceKafka(env),
+                        applicationId, env.newStateDir(applicationId), topics, 1), new SimpleMeterRegistry());
+                RequestPublisher publisher = new RequestPublisher(env.kafka(), topics);
+                PendingOutcomes outcomes = new PendingOutcomes(env.kafka(), topics, 100_000);
+                LedgerHttpApi api = new LedgerHttpApi(publisher, outcomes,
+                        Tokens.parse(List.of(Tokens.hash(TOKEN) + ":write,read:bench")), Duration.ofSeconds(10),
+                        () -> true, new SimpleMeterRegistry(), Clock.systemUTC());
+                KafkaRoundTrip raw = new KafkaRoundTrip(env)) {
+            service.start();
+            service.awaitRunning(Duration.ofMinutes(2));
+            StreamsTiming.awaitCommitted(env.kafka(), applicationId, opens, Duration.ofMinutes(10));
+            api.start("127.0.0.1", 0);
+            String base = "http://127.0.0.1:" + api.port();
+            OpenLoad.Sender credit = sequence -> post(http, base, sequence, o.httpAccounts());
+            env.progress("http: %,d accounts open; %d req/s for %d s after %d s warm-up; commit.interval.ms %d",
+                    o.httpAccounts(), o.ratePerS(), o.durationS(), o.warmupS(), commitIntervalMs);
+            Duration warmup = Duration.ofSeconds(o.warmupS());
+            OpenLoad.Outcome baseline = OpenLoad.run(raw::send, o.ratePerS(), warmup, Duration.ofSeconds(o.durationS()),
+                    DRAIN);
+            env.progress("http baseline (raw Kafka round trip) at %d/s: %s", o.ratePerS(), baseline.describe());
+            OpenLoad.Outcome subject = OpenLoad.run(credit, o.ratePerS(), warmup, Duration.ofSeconds(o.durationS()),
+                    DRAIN);
+            env.progress("http ledger-service at %d/s: %s", o.ratePerS(), subject.describe());
+            rows.add(row(o.ratePerS(), o.durationS(), subject, baseline, commitIntervalMs));
+            int searchS = Math.max(10, o.durationS() / 2);
+            boolean up = keepsP99(subject);
+            int rate = o.ratePerS();
+            for (int step = 1; step <= o.searchSteps(); step++) {
+                rate = up ? (int) Math.round(rate * 1.5) : Math.max(1, rate / 2);
+                OpenLoad.Outcome next = OpenLoad.run(credit, rate, warmup, Duration.ofSeconds(searchS), DRAIN);
+                env.progress("http ledger-service at %d/s: %s", rate, next.describe());
+                rows.add(row(rate, searchS, next, null, commitIntervalMs));
+                if (keepsP99(next) != up) {
+                    break;
+                }
+            }
+        }
+        return rows;
+    }
+
+    private static boolean keepsP99(OpenLoad.Outcome outcome) {
+        return outcome.errors() == 0 && outcome.ms(99) < GOAL_P99_MS;
+    }
+
+    private static Row row(int rate, int seconds, OpenLoad.Outcome subject, OpenLoad.Outcome baseline,
+            int commitIntervalMs) {
+        boolean atGoalRate = baseline != null;
+        String goal = atGoalRate ? String.format(Locale.ROOT, "p50<=%.0f p99<=%.0f ms", GOAL_P50_MS, GOAL_P99_MS)
+                : String.format(Locale.ROOT, "p99<%.0f ms", GOAL_P99_MS);
+        boolean met = subject.errors() == 0 && subject.ms(99) <= GOAL_P99_MS
+                && (!atGoalRate || subject.ms(50) <= GOAL_P50_MS);
+        String notes = subject.describe() + "; commit.interval.ms " + commitIntervalMs
+                + (atGoalRate ? "; baseline raw Kafka round trip: " + baseline.describe() : "; rate search, no baseline");
+        return new Row(String.format(Locale.ROOT, "HTTP write @ %,d req/s offered", rate), subject.completed(), seconds,
+                subject.achievedPerS(), atGoalRate ? baseline.achievedPerS() : Double.NaN, goal, met, subject.ms(50),
+                subject.ms(99), Double.NaN, notes);
+    }
+
+    private static CompletableFuture<?> post(HttpClient http, String base, long sequence, int accounts) {
+        String account = RequestMix.account((int) (sequence % accounts));
+        HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/v1/accounts/" + account + "/credits"))
+                .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + TOKEN)
+                .header(LedgerHttpApi.IDEMPOTENCY_KEY, "bench-" + sequence + "-" + System.nanoTime())
+                .POST(HttpRequest.BodyPublishers.ofString("{\"amountMinor\": 100, \"currency\": \"CZK\"}")).build();
+        return http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).thenApply(response -> {
+            if (response.statusCode() != 201) {
+                throw new IllegalStateException("HTTP " + response.statusCode());
+            }
+            return response;
+        });
+    }
+
+    /**
+     * The baseline: a record produced with the request publisher's settings (idempotent,
+     * {@code acks=all}, {@code linger.ms=5}) to a topic with tally's partition count, completed when a
+     * {@code read_committed} consumer with the outcome reader's settings ({@code fetch.max.wait.ms=5})
+     * reads it back.
+     */
+    private static final class KafkaRoundTrip implements AutoCloseable {
+        private final KafkaProducer<String, String> producer;
+        private final KafkaConsumer<String, String> consumer;
+        private final Map<String, CompletableFuture<Object>> waiting = new ConcurrentHashMap<>();
+        private final String topic;
+        private final Thread reader;
+        private volatile boolean running = true;
+
+        KafkaRoundTrip(BenchEnvironment env) throws Exception {
+            topic = BenchEnvironment.unique("http-roundtrip");
+            try (Admin admin = Admin.create(env.kafka())) {
+                TopicAdmin.ensure(admin, List.of(new TopicSpec(topic, env.options().partitions(), Map.of())), (short) 1);
+            }
+            Map<String, Object> p = new HashMap<>(env.kafka());
+            p.put(ProducerConfig.ACKS_CONFIG, "all");
+            p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+            p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+            p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+            producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
+            Map<String, Object> c = new HashMap<>(env.kafka());
+            c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5);
+            consumer = new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer());
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(i -> new TopicPartition(topic, i.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position);
+            reader = new Thread(this::read, "bench-roundtrip-reader");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        CompletableFuture<?> send(long sequence) {
+            String key = RequestMix.account((int) (sequence % 10_000)) + "/" + sequence;
+            CompletableFuture<Object> done = new CompletableFuture<>();
+            waiting.put(key, done);
+            producer.send(new ProducerRecord<>(topic, key, "{\"amountMinor\": 100, \"currency\": \"CZK\"}"), (m, e) -> {
+                if (e != null) {
+                    waiting.remove(key);
+                    done.completeExceptionally(e);
+                }
+            });
+            return done;
+        }
+
+        private void read() {
+            try {
+                while (running) {
+                    for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(100))) {
+                        CompletableFuture<Object> f = waiting.remove(r.key());
+                        if (f != null) {
+                            f.complete(r);
+                        }
+                    }
+                }
+            } catch (WakeupException e) {
+                // closing
+            } finally {
+                consumer.close();
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running = false;
+            consumer.wakeup();
+            reader.join(10_000);
+            producer.close();
+        }
+    }
+}
