@@ -73,6 +73,17 @@ public final class StreamsTiming {
     public static <V> long plainAggregate(Map<String, Object> kafka, String topic, Serde<V> values,
             ToLongFunction<V> amountOf, Map<TopicPartition, Long> end, java.nio.file.Path stateDir,
             String applicationId, int commitIntervalMs) throws InterruptedException {
+        return plainAggregate(kafka, topic, values, amountOf, end, stateDir, applicationId,
+                Map.of(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs));
+    }
+
+    /**
+     * As above with Streams settings of the subject's ({@code settings} over exactly_once_v2, one
+     * thread, the default commit interval): a baseline run the way the subject runs.
+     */
+    public static <V> long plainAggregate(Map<String, Object> kafka, String topic, Serde<V> values,
+            ToLongFunction<V> amountOf, Map<TopicPartition, Long> end, java.nio.file.Path stateDir,
+            String applicationId, Map<String, Object> settings) throws InterruptedException {
         StreamsBuilder builder = new StreamsBuilder();
         builder.stream(topic, org.apache.kafka.streams.kstream.Consumed.with(LedgerTopics.keySerde(), values))
                 .groupByKey(Grouped.with(LedgerTopics.keySerde(), values))
@@ -84,8 +95,8 @@ public final class StreamsTiming {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs);
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
+        props.putAll(settings);
         long startNs = System.nanoTime();
         try (KafkaStreams streams = new KafkaStreams(builder.build(), props)) {
             streams.start();

@@ -51,7 +51,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Delivery: the replay runs at least once ({@link #replaySettings}), with a stream thread per
  * partition, where the live projector runs exactly once: no transaction to commit and wait for at
- * every commit (measured in {@code RebuildBenchmark}). It stays exact: an event is applied only if it
+ * every commit ({@code ./tally bench rebuild} measures it against a plain aggregate). It stays exact: an event is applied only if it
  * is its account's next version ({@code BalanceProjection.apply}), and holds, balance history and
  * flags change only with an applied event, so an event delivered again (twice on the topic, or
  * redelivered after a commit that did not happen) is a counted duplicate ({@link Result#duplicates})
