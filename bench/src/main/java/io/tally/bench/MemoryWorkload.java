@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -52,7 +54,7 @@ public final class MemoryWorkload implements Workload {
             StreamsTiming.awaitCommitted(env.kafka(), ledgerId, StreamsTiming.endOffsets(env.kafka(), topics.requests()),
                     Duration.ofMinutes(60));
             double seconds = (System.nanoTime() - startNs) / 1e9;
-            ledger = measured("memory: ledger-service", requests, seconds, heapBefore, rssBefore, note);
+            ledger = measured("memory: ledger-service", requests, seconds, heapBefore, rssBefore, app.streamsMetrics(), note);
         }
         env.progress("memory: %s", Results.fields(ledger));
         Map<TopicPartition, Long> events = StreamsTiming.endOffsets(env.kafka(), topics.events());
@@ -67,19 +69,35 @@ public final class MemoryWorkload implements Workload {
             StreamsTiming.awaitCommitted(env.kafka(), projectorId, events, Duration.ofMinutes(60));
             double seconds = (System.nanoTime() - startNs) / 1e9;
             projector = measured("memory: projector", StreamsTiming.offsets(events), seconds, heapBefore, rssBefore,
-                    note + "; records = ledger.events offsets");
+                    app.streamsMetrics(), note + "; records = ledger.events offsets");
         }
         env.progress("memory: %s", Results.fields(projector));
         return List.of(ledger, projector);
     }
 
     private static Row measured(String workload, long records, double seconds, long heapBefore, long rssBefore,
-            String note) throws InterruptedException {
+            Map<MetricName, ? extends Metric> metrics, String note) throws InterruptedException {
         long heap = heapAfterGc() - heapBefore;
         long rss = residentBytes() - rssBefore;
         return Row.throughput(workload, records, seconds, Double.NaN, "", null, String.format(Locale.ROOT,
-                "%s; heap after GC %+.0f MiB, resident set %+.0f MiB, while running and caught up", note, heap / MIB,
-                rss / MIB)).withHeapMb(heap / MIB);
+                "%s; heap after GC %+.0f MiB, resident set %+.0f MiB (the whole JVM: broker and heap growth included), "
+                        + "RocksDB native %.0f MiB (memtables %.0f, block caches %.0f, table readers %.0f), while running "
+                        + "and caught up", note, heap / MIB, rss / MIB,
+                (rocksDb(metrics, MEMTABLES) + rocksDb(metrics, BLOCK_CACHE) + rocksDb(metrics, TABLE_READERS)) / MIB,
+                rocksDb(metrics, MEMTABLES) / MIB, rocksDb(metrics, BLOCK_CACHE) / MIB, rocksDb(metrics, TABLE_READERS) / MIB))
+                .withHeapMb(heap / MIB);
+    }
+
+    /** Kafka Streams' RocksDB property metrics (KIP-607, recorded at INFO). */
+    private static final String MEMTABLES = "size-all-mem-tables";
+    private static final String BLOCK_CACHE = "block-cache-usage";
+    private static final String TABLE_READERS = "estimate-table-readers-mem";
+
+    /** The sum over the service's stores of one RocksDB property metric, bytes (each store has its own block cache). */
+    static double rocksDb(Map<MetricName, ? extends Metric> metrics, String property) {
+        return metrics.entrySet().stream().filter(e -> e.getKey().name().equals(property))
+                .mapToDouble(e -> e.getValue().metricValue() instanceof Number n ? n.doubleValue() : 0)
+                .filter(Double::isFinite).sum();
     }
 
     /** Heap used after two full collections, bytes. */

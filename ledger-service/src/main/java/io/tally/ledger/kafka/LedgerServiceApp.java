@@ -87,6 +87,14 @@ public final class LedgerServiceApp implements AutoCloseable {
         }
     }
 
+    /**
+     * The Kafka Streams client's own metrics, read now (those of RocksDB stores appear once the stores
+     * open; a Micrometer binder only picks new ones up on its next refresh).
+     */
+    public java.util.Map<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric> streamsMetrics() {
+        return streams.metrics();
+    }
+
     /** The Streams state, for health checks. */
     public KafkaStreams.State state() {
         return streams.state();

@@ -188,6 +188,14 @@ public final class ProjectorApp implements AutoCloseable {
                 LedgerTopics.keySerde().serializer());
     }
 
+    /**
+     * The Kafka Streams client's own metrics, read now (those of RocksDB stores appear once the stores
+     * open; a Micrometer binder only picks new ones up on its next refresh).
+     */
+    public java.util.Map<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric> streamsMetrics() {
+        return streams.metrics();
+    }
+
     /** The client's current state. */
     public KafkaStreams.State state() {
         return streams.state();
