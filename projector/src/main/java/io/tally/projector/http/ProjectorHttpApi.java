@@ -145,21 +145,23 @@ public final class ProjectorHttpApi implements AutoCloseable {
 
     @FunctionalInterface
     private interface LocalQuery {
-        /** Answers from the stores of {@code partition}, which this instance runs actively. */
-        void answer(Context ctx, String accountId, int partition) throws InterruptedException;
+        /** Answers from {@code projector}'s stores of {@code partition}, which this instance runs actively. */
+        void answer(Context ctx, ProjectorApp projector, String accountId, int partition) throws InterruptedException;
     }
 
     private void routed(Context ctx, String accountId, LocalQuery local) throws InterruptedException {
-        KafkaStreams.State state = projector.get().state();
+        // One projector for the whole request, even if readers are switched to a rebuilt one meanwhile.
+        ProjectorApp projector = this.projector.get();
+        KafkaStreams.State state = projector.state();
         if (state != KafkaStreams.State.RUNNING) {
             unavailable(ctx, "the projector is " + state);
             return;
         }
         KeyQueryMetadata owner;
         try {
-            owner = projector.get().ownerOf(accountId);
+            owner = projector.ownerOf(accountId);
         } catch (RuntimeException notQueryable) { // stopped or not started between the check and the call
-            unavailable(ctx, "the projector is " + projector.get().state());
+            unavailable(ctx, "the projector is " + projector.state());
             return;
         }
         if (owner == null || KeyQueryMetadata.NOT_AVAILABLE.equals(owner) || owner.activeHost() == null) {
@@ -168,7 +170,7 @@ public final class ProjectorHttpApi implements AutoCloseable {
         }
         if (owner.activeHost().equals(self)) {
             try {
-                local.answer(ctx, accountId, owner.partition());
+                local.answer(ctx, projector, accountId, owner.partition());
                 count("local");
             } catch (InvalidStateStoreException moving) {
                 unavailable(ctx, "the stores of account " + accountId + " are not queryable here now: " + moving.getMessage());
@@ -209,9 +211,10 @@ public final class ProjectorHttpApi implements AutoCloseable {
         response.headers().firstValue("Retry-After").ifPresent(v -> ctx.header("Retry-After", v));
     }
 
-    private void balance(Context ctx, String accountId, int partition) throws InterruptedException {
+    private void balance(Context ctx, ProjectorApp projector, String accountId, int partition)
+            throws InterruptedException {
         ReadOnlyKeyValueStore<String, AccountBalance> balances =
-                projector.get().partitionStore(ProjectorTopology.BALANCE_STORE, partition);
+                projector.partitionStore(ProjectorTopology.BALANCE_STORE, partition);
         Long minVersion;
         Instant asOf;
         try {
@@ -244,7 +247,7 @@ public final class ProjectorHttpApi implements AutoCloseable {
                 current = balances.get(accountId);
             }
         }
-        AccountBalance answer = asOf == null ? current : projector.get().balanceAsOf(accountId, asOf).orElse(null);
+        AccountBalance answer = asOf == null ? current : projector.balanceAsOf(accountId, asOf).orElse(null);
         if (answer == null) {
             notFound(ctx, "account " + accountId + (asOf == null ? "" : " had no balance at " + asOf));
             return;
@@ -253,7 +256,7 @@ public final class ProjectorHttpApi implements AutoCloseable {
         if (asOf != null) {
             body.put("asOf", asOf.toString());
         }
-        Long missingVersion = projector.get().<Long>partitionStore(ProjectorTopology.FLAGGED_STORE, partition).get(accountId);
+        Long missingVersion = projector.<Long>partitionStore(ProjectorTopology.FLAGGED_STORE, partition).get(accountId);
         body.put("flagged", missingVersion != null);
         if (missingVersion != null) {
             body.put("missingVersion", missingVersion);
@@ -261,9 +264,9 @@ public final class ProjectorHttpApi implements AutoCloseable {
         ctx.json(body);
     }
 
-    private void hold(Context ctx, String accountId, int partition) {
+    private void hold(Context ctx, ProjectorApp projector, String accountId, int partition) {
         String holdId = ctx.pathParam("holdId");
-        HoldState hold = projector.get().<HoldState>partitionStore(ProjectorTopology.HOLD_STORE, partition).get(ProjectorTopology.holdKey(accountId, holdId));
+        HoldState hold = projector.<HoldState>partitionStore(ProjectorTopology.HOLD_STORE, partition).get(ProjectorTopology.holdKey(accountId, holdId));
         if (hold == null) {
             notFound(ctx, "hold " + holdId + " of account " + accountId);
             return;
@@ -271,14 +274,14 @@ public final class ProjectorHttpApi implements AutoCloseable {
         ctx.json(holdJson(hold));
     }
 
-    private void accountHolds(Context ctx, String accountId, int partition) {
+    private void accountHolds(Context ctx, ProjectorApp projector, String accountId, int partition) {
         boolean openOnly = "true".equalsIgnoreCase(ctx.queryParam("open"));
-        if (projector.get().<AccountBalance>partitionStore(ProjectorTopology.BALANCE_STORE, partition).get(accountId) == null) {
+        if (projector.<AccountBalance>partitionStore(ProjectorTopology.BALANCE_STORE, partition).get(accountId) == null) {
             notFound(ctx, "account " + accountId);
             return;
         }
         List<Map<String, Object>> holds = new ArrayList<>();
-        try (KeyValueIterator<String, HoldState> it = projector.get().<HoldState>partitionStore(ProjectorTopology.HOLD_STORE, partition)
+        try (KeyValueIterator<String, HoldState> it = projector.<HoldState>partitionStore(ProjectorTopology.HOLD_STORE, partition)
                 .prefixScan(ProjectorTopology.holdKey(accountId, ""), new StringSerializer())) {
             while (it.hasNext()) {
                 HoldState hold = it.next().value;
