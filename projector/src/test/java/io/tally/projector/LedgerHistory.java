@@ -100,16 +100,21 @@ public final class LedgerHistory {
         return wire;
     }
 
+    /** A producer of ledger events in their wire form: idempotent, acknowledged by all replicas. */
+    public static KafkaProducer<String, io.tally.avro.LedgerEvent> producer(String bootstrapServers) {
+        return new KafkaProducer<>(Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                        ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
+                LedgerTopics.keySerde().serializer(), LedgerTopics.EVENT_SERDE.serializer());
+    }
+
     /**
      * Appends {@code events} to {@code topic} in order, keyed by account, each acknowledged by all
      * replicas before the next is sent.
      */
     public static void append(String bootstrapServers, String topic, List<io.tally.avro.LedgerEvent> events)
             throws Exception {
-        try (KafkaProducer<String, io.tally.avro.LedgerEvent> producer = new KafkaProducer<>(Map.of(
-                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                        ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
-                LedgerTopics.keySerde().serializer(), LedgerTopics.EVENT_SERDE.serializer())) {
+        try (KafkaProducer<String, io.tally.avro.LedgerEvent> producer = producer(bootstrapServers)) {
             for (io.tally.avro.LedgerEvent e : events) {
                 producer.send(new ProducerRecord<>(topic, e.getAccountId(), e)).get();
             }
