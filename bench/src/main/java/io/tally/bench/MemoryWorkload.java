@@ -79,12 +79,14 @@ public final class MemoryWorkload implements Workload {
             Map<MetricName, ? extends Metric> metrics, String note) throws InterruptedException {
         long heap = heapAfterGc() - heapBefore;
         long rss = residentBytes() - rssBefore;
+        double memtables = rocksDb(metrics, MEMTABLES);
+        double blockCaches = rocksDb(metrics, BLOCK_CACHE);
+        double tableReaders = rocksDb(metrics, TABLE_READERS);
         return Row.throughput(workload, records, seconds, Double.NaN, "", null, String.format(Locale.ROOT,
                 "%s; heap after GC %+.0f MiB, resident set %+.0f MiB (the whole JVM: broker and heap growth included), "
                         + "RocksDB native %.0f MiB (memtables %.0f, block caches %.0f, table readers %.0f), while running "
-                        + "and caught up", note, heap / MIB, rss / MIB,
-                (rocksDb(metrics, MEMTABLES) + rocksDb(metrics, BLOCK_CACHE) + rocksDb(metrics, TABLE_READERS)) / MIB,
-                rocksDb(metrics, MEMTABLES) / MIB, rocksDb(metrics, BLOCK_CACHE) / MIB, rocksDb(metrics, TABLE_READERS) / MIB))
+                        + "and caught up", note, heap / MIB, rss / MIB, (memtables + blockCaches + tableReaders) / MIB,
+                memtables / MIB, blockCaches / MIB, tableReaders / MIB))
                 .withHeapMb(heap / MIB);
     }
 

@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * Projector rebuild: a {@code ledger.events} made by the real ledger-service from
@@ -86,7 +87,7 @@ public final class RebuildWorkload implements Workload {
                 Row.throughput("projector rebuild vs plain (replay settings)", events, bestMs / 1000.0,
                         bestReplayBaseline, ">= " + GOAL_RATIO + "x baseline",
                         bestRebuild / bestReplayBaseline >= GOAL_RATIO, notes + "; both at least once, "
-                                + replay.get(org.apache.kafka.streams.StreamsConfig.NUM_STREAM_THREADS_CONFIG)
+                                + replay.get(StreamsConfig.NUM_STREAM_THREADS_CONFIG)
                                 + " threads"));
     }
 
