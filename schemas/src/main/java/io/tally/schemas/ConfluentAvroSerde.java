@@ -4,12 +4,13 @@ import io.tally.schemas.registry.SchemaRegistryClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DatumReader;
-import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
@@ -32,10 +33,11 @@ import org.apache.kafka.common.serialization.Serializer;
  * id and resolves it against the generated class's schema with Avro's schema resolution, so a reader
  * with a newer schema reads older records. Both lookups are cached by {@link SchemaRegistryClient}.
  *
- * <p>Errors: bad input (wrong magic byte, too short, unknown schema id, a body that does not match
- * its schema) is a {@link SerializationException} whose message says which; a registry that cannot
- * be reached is a {@link io.tally.schemas.registry.SchemaRegistryException}, so that good records
- * are not dead-lettered during an outage.
+ * <p>Errors: bad input (wrong magic byte, too short, unknown schema id, a writer schema that does not
+ * resolve against the reader's, a body that does not match its schema or has bytes after it) is an
+ * {@link UndecodableRecordException} whose reason says which; a registry that cannot be reached is a
+ * {@link io.tally.schemas.registry.SchemaRegistryException}, so that good records are not
+ * dead-lettered during an outage.
  *
  * <p>Thread-safe.
  *
@@ -101,12 +103,14 @@ public final class ConfluentAvroSerde<T extends SpecificRecord> implements Serde
     }
 
     /**
-     * Decodes a record.
+     * Decodes a record: exactly one, with nothing after it.
      *
      * @return the record, or {@code null} for a {@code null} (tombstone) value
-     * @throws SerializationException if the bytes are not in the Confluent wire format (the message
-     *     names the magic byte), name a schema id the registry does not know ("unknown schema id
-     *     n"), or do not decode with that schema
+     * @throws UndecodableRecordException if the bytes are not a record of this type in the Confluent
+     *     wire format; its reason says which: {@code NOT_AVRO} (shorter than the header, another magic
+     *     byte), {@code UNKNOWN_SCHEMA} (an id the registry does not know), {@code UNRESOLVABLE_SCHEMA}
+     *     (the writer schema cannot be read as this type: another record, an incompatible change),
+     *     {@code MALFORMED_BODY}, {@code TRAILING_BYTES}
      * @throws io.tally.schemas.registry.SchemaRegistryException if the registry cannot be reached
      */
     @Override
@@ -116,26 +120,36 @@ public final class ConfluentAvroSerde<T extends SpecificRecord> implements Serde
         }
         String what = readerSchema.getFullName() + " from topic " + topic;
         if (data.length < HEADER_BYTES) {
-            throw new SerializationException("cannot decode " + what + ": " + data.length
-                    + " bytes, shorter than the Confluent wire format's 5-byte header");
+            throw new UndecodableRecordException(UndecodableRecordException.Reason.NOT_AVRO, "cannot decode " + what
+                    + ": " + data.length + " bytes, shorter than the Confluent wire format's 5-byte header");
         }
         if (data[0] != MAGIC_BYTE) {
-            throw new SerializationException(String.format(java.util.Locale.ROOT,
+            throw new UndecodableRecordException(UndecodableRecordException.Reason.NOT_AVRO, String.format(Locale.ROOT,
                     "cannot decode %s: magic byte 0x%02x, the Confluent wire format's is 0x00", what, data[0] & 0xff));
         }
         int schemaId = ByteBuffer.wrap(data, 1, 4).getInt();
         DatumReader<T> reader = readersBySchemaId.get(schemaId);
         if (reader == null) {
-            Schema writerSchema = registry.schemaById(schemaId).orElseThrow(() -> new SerializationException(
-                    "cannot decode " + what + ": unknown schema id " + schemaId + " (not in the schema registry)"));
-            reader = new SpecificDatumReader<>(writerSchema, readerSchema, model);
+            reader = readerFor(schemaId, what);
             readersBySchemaId.putIfAbsent(schemaId, reader);
         }
-        try {
-            return reader.read(null, DecoderFactory.get().binaryDecoder(data, HEADER_BYTES, data.length - HEADER_BYTES, null));
-        } catch (IOException | RuntimeException e) {
-            throw new SerializationException("cannot decode " + what + " with schema id " + schemaId + ": " + e, e);
+        return BoundedDecoder.readWhole(reader, data, HEADER_BYTES, what + " with schema id " + schemaId);
+    }
+
+    /** A reader of records written with schema {@code schemaId}, if that schema resolves against this type's. */
+    private DatumReader<T> readerFor(int schemaId, String what) {
+        Schema writerSchema = registry.schemaById(schemaId).orElseThrow(() -> new UndecodableRecordException(
+                UndecodableRecordException.Reason.UNKNOWN_SCHEMA,
+                "cannot decode " + what + ": unknown schema id " + schemaId + " (not in the schema registry)"));
+        SchemaCompatibility.SchemaPairCompatibility compatibility =
+                SchemaCompatibility.checkReaderWriterCompatibility(readerSchema, writerSchema);
+        if (compatibility.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
+            throw new UndecodableRecordException(UndecodableRecordException.Reason.UNRESOLVABLE_SCHEMA,
+                    "cannot decode " + what + ": schema id " + schemaId + " (" + writerSchema.getFullName()
+                            + ") cannot be read as " + readerSchema.getFullName() + ": "
+                            + compatibility.getResult().getIncompatibilities());
         }
+        return new SpecificDatumReader<>(writerSchema, readerSchema, model);
     }
 
     @Override

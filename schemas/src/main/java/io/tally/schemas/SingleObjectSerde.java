@@ -4,12 +4,16 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DatumReader;
 import org.apache.avro.io.EncoderFactory;
-import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
@@ -25,7 +29,10 @@ import org.apache.kafka.common.serialization.Serializer;
  * ({@link ReleasedSchemas}), so older records stay readable. This is tally's embedded default
  * (DESIGN.md, Serialization).
  *
- * <p>Thread-safe: Avro's message decoder is, and each thread encodes with its own writer and buffer.
+ * <p>A value decodes only whole: a body cut short, a length longer than the record, or bytes left
+ * after the record are {@link UndecodableRecordException}s with a reason (DESIGN.md, Dead letters).
+ *
+ * <p>Thread-safe: Avro's datum readers are, and each thread encodes with its own writer and buffer.
  *
  * @param <T> the generated record class
  */
@@ -33,18 +40,24 @@ public final class SingleObjectSerde<T extends SpecificRecord> implements Serde<
     /** The Avro specification's single-object marker. */
     private static final byte[] MARKER = {(byte) 0xC3, (byte) 0x01};
 
+    /** Marker plus fingerprint. */
+    private static final int HEADER_BYTES = MARKER.length + Long.BYTES;
+
     private final byte[] header;
     private final ThreadLocal<Encoding<T>> encoding;
-    private final BinaryMessageDecoder<T> decoder;
+    /** A reader per writer schema it resolves: the current schema's own and each released one's. */
+    private final Map<Long, DatumReader<T>> readersByFingerprint = new HashMap<>();
     private final String recordName;
 
     private SingleObjectSerde(Schema schema, SpecificData model) {
-        this.header = ByteBuffer.allocate(MARKER.length + Long.BYTES).order(ByteOrder.LITTLE_ENDIAN).put(MARKER)
-                .putLong(SchemaNormalization.parsingFingerprint64(schema)).array();
+        long fingerprint = SchemaNormalization.parsingFingerprint64(schema);
+        this.header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN).put(MARKER)
+                .putLong(fingerprint).array();
         this.encoding = ThreadLocal.withInitial(() -> new Encoding<>(new SpecificDatumWriter<>(schema, model)));
-        this.decoder = new BinaryMessageDecoder<>(model, schema);
+        readersByFingerprint.put(fingerprint, new SpecificDatumReader<>(schema, schema, model));
         for (Schema released : ReleasedSchemas.versionsOf(schema.getFullName())) {
-            decoder.addSchema(released);
+            readersByFingerprint.putIfAbsent(SchemaNormalization.parsingFingerprint64(released),
+                    new SpecificDatumReader<>(released, schema, model));
         }
         this.recordName = schema.getFullName();
     }
@@ -80,22 +93,32 @@ public final class SingleObjectSerde<T extends SpecificRecord> implements Serde<
     }
 
     /**
-     * Decodes a record.
+     * Decodes a record: exactly one, with nothing after it.
      *
      * @return the record, or {@code null} for a {@code null} (tombstone) value
-     * @throws SerializationException if the bytes are not a single-object encoded {@link #recordName}
-     *     of a known schema; the message says which (bad header, unknown fingerprint, bad body)
+     * @throws UndecodableRecordException if the bytes are not a single-object encoded record of a known
+     *     schema of this type; its reason says which: {@code NOT_AVRO} (no marker, too short),
+     *     {@code UNKNOWN_SCHEMA} (a fingerprint of no schema of this type, current or released),
+     *     {@code MALFORMED_BODY}, {@code TRAILING_BYTES}
      */
     @Override
     public T deserialize(String topic, byte[] data) {
         if (data == null) {
             return null;
         }
-        try {
-            return decoder.decode(data);
-        } catch (IOException | RuntimeException e) {
-            throw new SerializationException("cannot decode " + recordName + " from topic " + topic + ": " + e.getMessage(), e);
+        String what = recordName + " from topic " + topic;
+        if (data.length < HEADER_BYTES || data[0] != MARKER[0] || data[1] != MARKER[1]) {
+            throw new UndecodableRecordException(UndecodableRecordException.Reason.NOT_AVRO, "cannot decode " + what
+                    + ": not Avro single-object encoding (" + data.length + " bytes, no C3 01 marker and fingerprint)");
         }
+        long fingerprint = ByteBuffer.wrap(data, MARKER.length, Long.BYTES).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        DatumReader<T> reader = readersByFingerprint.get(fingerprint);
+        if (reader == null) {
+            throw new UndecodableRecordException(UndecodableRecordException.Reason.UNKNOWN_SCHEMA, String.format(
+                    Locale.ROOT, "cannot decode %s: schema fingerprint %016x is no schema of %s, current or released",
+                    what, fingerprint, recordName));
+        }
+        return BoundedDecoder.readWhole(reader, data, HEADER_BYTES, what);
     }
 
     /**
@@ -138,7 +161,7 @@ public final class SingleObjectSerde<T extends SpecificRecord> implements Serde<
     }
 
     @Override
-    public void configure(java.util.Map<String, ?> configs, boolean isKey) {
+    public void configure(Map<String, ?> configs, boolean isKey) {
         // configured by construction
     }
 }
