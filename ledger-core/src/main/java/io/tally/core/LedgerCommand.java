@@ -15,6 +15,19 @@ public sealed interface LedgerCommand permits LedgerCommand.OpenAccount, LedgerC
     /** The account the command is decided against (the Kafka key of the request). */
     String accountId();
 
+    /** Who may ask for a command, and so the only intake it may arrive through (DESIGN.md, Trust boundaries). */
+    enum Origin {
+        /** Upstream services: over HTTP or on the public request topic. */
+        PUBLIC,
+        /** An operator's tool, the reconciler: on the operator request topic only (a correction moves money unchecked). */
+        OPERATOR,
+        /** ledger-service itself: its internal transfer topic, or its own punctuators; never from outside. */
+        INTERNAL
+    }
+
+    /** Who may ask for this command; each command says so itself, so a new one cannot default to public. */
+    Origin origin();
+
     /**
      * The hold the command names (place, capture, release, expire), or {@code null}: the one hold
      * {@link Ledger#decide} may look at, so a caller that keeps holds apart loads just that one.
@@ -41,6 +54,11 @@ public sealed interface LedgerCommand permits LedgerCommand.OpenAccount, LedgerC
             Objects.requireNonNull(accountId, "accountId");
             Objects.requireNonNull(currency, "currency");
         }
+
+        @Override
+        public Origin origin() {
+            return Origin.PUBLIC;
+        }
     }
 
     /**
@@ -54,6 +72,11 @@ public sealed interface LedgerCommand permits LedgerCommand.OpenAccount, LedgerC
             Objects.requireNonNull(accountId, "accountId");
             Objects.requireNonNull(currencyCode, "currencyCode");
         }
+
+        @Override
+        public Origin origin() {
+            return Origin.PUBLIC;
+        }
     }
 
     /**
@@ -66,6 +89,11 @@ public sealed interface LedgerCommand permits LedgerCommand.OpenAccount, LedgerC
         public Charge {
             Objects.requireNonNull(accountId, "accountId");
             Objects.requireNonNull(currencyCode, "currencyCode");
+        }
+
+        @Override
+        public Origin origin() {
+            return Origin.PUBLIC;
         }
     }
 
@@ -89,6 +117,11 @@ public sealed interface LedgerCommand permits LedgerCommand.OpenAccount, LedgerC
             Objects.requireNonNull(runId, "runId");
             Objects.requireNonNull(reason, "reason");
         }
+
+        @Override
+        public Origin origin() {
+            return Origin.OPERATOR;
+        }
     }
 
     /**
@@ -105,6 +138,11 @@ public sealed interface LedgerCommand permits LedgerCommand.OpenAccount, LedgerC
             Objects.requireNonNull(currencyCode, "currencyCode");
             Objects.requireNonNull(holdId, "holdId");
         }
+
+        @Override
+        public Origin origin() {
+            return Origin.PUBLIC;
+        }
     }
 
     /**
@@ -120,6 +158,11 @@ public sealed interface LedgerCommand permits LedgerCommand.OpenAccount, LedgerC
             Objects.requireNonNull(currencyCode, "currencyCode");
             Objects.requireNonNull(holdId, "holdId");
         }
+
+        @Override
+        public Origin origin() {
+            return Origin.PUBLIC;
+        }
     }
 
     /**
@@ -133,6 +176,11 @@ public sealed interface LedgerCommand permits LedgerCommand.OpenAccount, LedgerC
             Objects.requireNonNull(currencyCode, "currencyCode");
             Objects.requireNonNull(holdId, "holdId");
         }
+
+        @Override
+        public Origin origin() {
+            return Origin.PUBLIC;
+        }
     }
 
     /**
@@ -145,6 +193,11 @@ public sealed interface LedgerCommand permits LedgerCommand.OpenAccount, LedgerC
         public ExpireHold {
             Objects.requireNonNull(accountId, "accountId");
             Objects.requireNonNull(holdId, "holdId");
+        }
+
+        @Override
+        public Origin origin() {
+            return Origin.INTERNAL;
         }
     }
 
@@ -160,6 +213,11 @@ public sealed interface LedgerCommand permits LedgerCommand.OpenAccount, LedgerC
             Objects.requireNonNull(currencyCode, "currencyCode");
             Objects.requireNonNull(chargeId, "chargeId");
         }
+
+        @Override
+        public Origin origin() {
+            return Origin.PUBLIC;
+        }
     }
 
     /**
@@ -172,6 +230,11 @@ public sealed interface LedgerCommand permits LedgerCommand.OpenAccount, LedgerC
             Objects.requireNonNull(accountId, "accountId");
             Objects.requireNonNull(currencyCode, "currencyCode");
             Objects.requireNonNull(payeeAccountId, "payeeAccountId");
+        }
+
+        @Override
+        public Origin origin() {
+            return Origin.PUBLIC;
         }
     }
 
@@ -189,6 +252,11 @@ public sealed interface LedgerCommand permits LedgerCommand.OpenAccount, LedgerC
             Objects.requireNonNull(transferId, "transferId");
             Objects.requireNonNull(payerAccountId, "payerAccountId");
         }
+
+        @Override
+        public Origin origin() {
+            return Origin.INTERNAL;
+        }
     }
 
     /**
@@ -205,6 +273,11 @@ public sealed interface LedgerCommand permits LedgerCommand.OpenAccount, LedgerC
             Objects.requireNonNull(transferId, "transferId");
             Objects.requireNonNull(payeeAccountId, "payeeAccountId");
             Objects.requireNonNull(reason, "reason");
+        }
+
+        @Override
+        public Origin origin() {
+            return Origin.INTERNAL;
         }
     }
 }

@@ -36,5 +36,11 @@ public enum RejectionCode {
     /** A refund asks for more than what of the charge is not refunded yet. */
     AMOUNT_EXCEEDS_REFUNDABLE,
     /** A transfer or capture names the paying account as its payee. */
-    SAME_ACCOUNT
+    SAME_ACCOUNT,
+    /**
+     * The request's type may not arrive where it did: an internal type (the payee's side of a
+     * transfer) or an operator's (a correction) on the public request topic (DESIGN.md, Trust
+     * boundaries). Never decided, so it changes no balance.
+     */
+    REQUEST_TYPE_NOT_ALLOWED
 }

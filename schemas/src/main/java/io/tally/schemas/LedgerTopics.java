@@ -27,11 +27,15 @@ import org.apache.kafka.common.serialization.Serdes;
  *     co-partitioned with {@code requests}
  * @param holds {@code ledger.holds}: projected holds, keyed by {@code accountId:holdId} and partitioned
  *     by account id (as the account's balance), compacted
+ * @param operatorRequests {@code ledger.operator-requests}: requests only an operator's tool may send
+ *     (the reconciler's corrections), keyed by account id, time-limited; co-partitioned with
+ *     {@code requests}, read by the same decide task; a topic of its own so that an ACL can give it to
+ *     the operator's principal alone (DESIGN.md, Trust boundaries)
  * @param partitions partitions of the keyed-by-account topics
  */
 public record LedgerTopics(
         String requests, String events, String results, String requestsDlq, String balances, String corrections,
-        String transfers, String holds, int partitions) {
+        String transfers, String holds, String operatorRequests, int partitions) {
 
     /** Seven days, for the time-limited topics. */
     public static final long SEVEN_DAYS_MS = 7L * 24 * 60 * 60 * 1000;
@@ -45,7 +49,7 @@ public record LedgerTopics(
     public static LedgerTopics withPrefix(String prefix, int partitions) {
         return new LedgerTopics(prefix + "ledger.requests", prefix + "ledger.events", prefix + "ledger.results",
                 prefix + "ledger.requests.dlq", prefix + "ledger.balances", prefix + "ledger.corrections",
-                prefix + "ledger.transfers", prefix + "ledger.holds", partitions);
+                prefix + "ledger.transfers", prefix + "ledger.holds", prefix + "ledger.operator-requests", partitions);
     }
 
     /** What to create: cleanup policy and retention per DESIGN.md's topic table. */
@@ -61,7 +65,8 @@ public record LedgerTopics(
                 new TopicSpec(balances, partitions, compacted),
                 new TopicSpec(corrections, partitions, forever),
                 new TopicSpec(transfers, partitions, timeLimited),
-                new TopicSpec(holds, partitions, compacted));
+                new TopicSpec(holds, partitions, compacted),
+                new TopicSpec(operatorRequests, partitions, timeLimited));
     }
 
 

@@ -30,7 +30,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -49,8 +48,10 @@ import org.slf4j.LoggerFactory;
  * are all in the stream task's Kafka transaction ({@code exactly_once_v2}), so a crash at any point
  * neither loses an accepted event nor appends one twice (DESIGN.md, Idempotency and ordering).
  *
- * <p>For each record: undecodable, mis-keyed or malformed requests go to the DLQ (malformed ones
- * with a readable request id also get an INVALID_REQUEST result); a known idempotency key with the
+ * <p>For each record: {@link RequestIntake} refuses what may not be decided (undecodable, too large,
+ * of a type its topic may not carry, mis-keyed, an id outside the grammar, malformed) into the DLQ
+ * with the reason, and a refused request with a readable request id also gets a REJECTED result; a
+ * known idempotency key with the
  * same request hash gets the stored outcome again ({@code replayed = true}, nothing appended); with
  * a different hash, IDEMPOTENCY_KEY_REUSED (not stored, so the original stays); otherwise
  * {@link Ledger#decide} decides and the outcome is stored under the key.
@@ -65,6 +66,7 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
 
     private final LedgerTopics topics;
     private final ValueSerdes serdes;
+    private final RequestIntake intake;
     private final Duration idempotencyRetention;
     private final MeterRegistry metrics;
     private final Timer decideTimer;
@@ -80,6 +82,7 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
     DecideProcessor(LedgerTopics topics, ValueSerdes serdes, MeterRegistry metrics, Duration idempotencyRetention) {
         this.topics = topics;
         this.serdes = serdes;
+        this.intake = new RequestIntake(topics, serdes);
         this.idempotencyRetention = idempotencyRetention;
         this.metrics = metrics;
         this.decideTimer = Timer.builder("tally.ledger.decide").description("time to decide one request")
@@ -127,42 +130,26 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
     @Override
     public void process(Record<byte[], byte[]> record) {
         long startNs = System.nanoTime();
-        if (record.value() == null) {
-            deadLetter(record, "null-value", "a request record must have a value");
-            return;
-        }
-        LedgerRequest request;
-        try {
-            request = serdes.requests().deserializer().deserialize(topics.requests(), record.value());
-        } catch (SerializationException e) {
-            // Wrong magic byte, unknown schema id or fingerprint, bad body: the message says which.
-            deadLetter(record, "undecodable", e.getMessage());
-            return;
-        }
-        String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
-        if (!request.getAccountId().equals(key)) {
-            // Per-account ordering relies on the key: a request keyed otherwise may be in the wrong partition.
-            deadLetter(record, "key-mismatch", "record key '" + key + "' is not the request's account id '"
-                    + request.getAccountId() + "'");
-            return;
-        }
-        RequestCodec.Parsed parsed = RequestCodec.toCommand(request);
-        if (parsed instanceof RequestCodec.Invalid invalid) {
-            deadLetter(record, "invalid", invalid.describe());
-            if (request.getRequestId() != null && !request.getRequestId().isBlank()) {
-                publish(record, ResultCodec.rejected(request, RejectionCode.INVALID_REQUEST, invalid.describe(),
+        RecordMetadata source = context.recordMetadata().orElseThrow();
+        RequestIntake.Read read = intake.read(source.topic(), record.key(), record.value());
+        if (read instanceof RequestIntake.Refused refused) {
+            deadLetter(record, refused.reason(), refused.detail());
+            if (refused.request() != null) {
+                publish(record, ResultCodec.rejected(refused.request(), refused.code(), refused.detail(),
                         context.currentSystemTimeMs()));
             }
             return;
         }
-        decide(record, request, ((RequestCodec.Valid) parsed));
+        RequestIntake.Decidable decidable = (RequestIntake.Decidable) read;
+        decide(record, decidable.request(), decidable.command());
         decideTimer.record(System.nanoTime() - startNs, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
-    private void decide(Record<byte[], byte[]> record, LedgerRequest request, RequestCodec.Valid valid) {
-        String idempotencyStoreKey = idempotencyStoreKey(request.getAccountId(), request.getIdempotencyKey());
+    private void decide(Record<byte[], byte[]> record, LedgerRequest request, LedgerCommand command) {
+        String idempotencyStoreKey = idempotencyStoreKey(request.getAccountId(), request.getIdempotencyKey(),
+                command.origin());
         byte[] hash = RequestCodec.requestHash(request);
-        IdempotencyRecord seen = idempotency.get(idempotencyStoreKey);
+        IdempotencyRecord seen = seen(idempotencyStoreKey, request, command.origin(), hash);
         long nowMs = context.currentSystemTimeMs();
         if (seen != null) {
             if (Arrays.equals(bytes(seen.getRequestHash()), hash)) {
@@ -176,8 +163,8 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
             }
             return;
         }
-        AccountState state = load(valid.command());
-        Decision decision = Ledger.decide(state, valid.command(),
+        AccountState state = load(command);
+        Decision decision = Ledger.decide(state, command,
                 new RequestContext(request.getRequestId(), request.getIdempotencyKey(), nowMs));
         LedgerResult result;
         if (decision instanceof Decision.Accepted accepted) {
@@ -188,12 +175,12 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
             Decision.Rejected rejected = (Decision.Rejected) decision;
             result = ResultCodec.rejected(request, rejected.code(), rejected.message(), nowMs);
             count("rejected", rejected.code().name());
-            if (valid.command() instanceof LedgerCommand.ReceiveTransfer refused) {
+            if (command instanceof LedgerCommand.ReceiveTransfer refused) {
                 // The payee refused: the payer gets the money back, in this same transaction.
                 sendTransfer(RequestCodec.returnTransfer(refused.transferId(), refused.payerAccountId(),
                         refused.currencyCode(), refused.accountId(), refused.amountMinor(), rejected.code().name(), nowMs),
                         record.timestamp());
-            } else if (valid.command() instanceof LedgerCommand.ReturnTransfer lost) {
+            } else if (command instanceof LedgerCommand.ReturnTransfer lost) {
                 // Cannot happen while the payer exists and its balance does not overflow; if it does, say so loudly.
                 log.error("the return of transfer {} to {} was refused ({}): {} minor units need an operator",
                         lost.transferId(), lost.accountId(), rejected.code(), lost.amountMinor());
@@ -203,6 +190,21 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
         idempotency.put(idempotencyStoreKey, IdempotencyRecord.newBuilder()
                 .setRequestHash(ByteBuffer.wrap(hash)).setOutcome(result).build());
         publish(record, result);
+    }
+
+    /**
+     * The stored outcome of the request's idempotency key, or {@code null} if it was not seen. An
+     * internal or operator key decided before keys had namespaces is looked up under its plain form
+     * too, but honoured only for the same request: a public request can no longer occupy such a key,
+     * and one that did before must not block the internal request it imitates.
+     */
+    private IdempotencyRecord seen(String storeKey, LedgerRequest request, LedgerCommand.Origin origin, byte[] hash) {
+        IdempotencyRecord seen = idempotency.get(storeKey);
+        if (seen != null || origin == LedgerCommand.Origin.PUBLIC) {
+            return seen;
+        }
+        IdempotencyRecord legacy = idempotency.get(AccountScopedKey.of(request.getAccountId(), request.getIdempotencyKey()));
+        return legacy != null && Arrays.equals(bytes(legacy.getRequestHash()), hash) ? legacy : null;
     }
 
     /**
@@ -330,13 +332,13 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
                 DecideTopology.RESULTS_SINK);
     }
 
-    private void deadLetter(Record<byte[], byte[]> record, String reason, String detail) {
+    private void deadLetter(Record<byte[], byte[]> record, DeadLetters.Reason reason, String detail) {
         RecordMetadata source = context.recordMetadata().orElseThrow();
         log.warn("request at {}-{}@{} sent to the DLQ: {}: {}", source.topic(), source.partition(), source.offset(),
                 reason, detail);
-        count("dead-lettered", reason);
-        context.forward(record.withHeaders(DeadLetters.headers(record.headers(), reason, String.valueOf(detail),
-                source.topic(), source.partition(), source.offset())), DecideTopology.DLQ_SINK);
+        count("dead-lettered", reason.name());
+        context.forward(DeadLetters.of(record, reason, detail, source.topic(), source.partition(), source.offset()),
+                DecideTopology.DLQ_SINK);
     }
 
     private void count(String outcome, String code) {
@@ -348,10 +350,18 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
     /**
      * The idempotency store's key: scoped to the account (requests are partitioned by account, so
      * the store of one task sees all keys of its accounts), length-prefixed so that no pair of ids
-     * can collide.
+     * can collide, and scoped to who may send the request: an internal key ({@code receive:<transfer>})
+     * or an operator's ({@code reconcile:...}) lives under {@code internal/} or {@code operator/}, which
+     * no public key can spell ({@code /} is outside the key grammar), so an upstream service cannot
+     * take the key of a transfer's payee side before it arrives and make it bounce (DESIGN.md, Trust
+     * boundaries). Public keys keep the form they always had.
      */
-    static String idempotencyStoreKey(String accountId, String idempotencyKey) {
-        return AccountScopedKey.of(accountId, idempotencyKey);
+    static String idempotencyStoreKey(String accountId, String idempotencyKey, LedgerCommand.Origin origin) {
+        return switch (origin) {
+            case PUBLIC -> AccountScopedKey.of(accountId, idempotencyKey);
+            case OPERATOR -> AccountScopedKey.of(accountId, "operator/" + idempotencyKey);
+            case INTERNAL -> AccountScopedKey.of(accountId, "internal/" + idempotencyKey);
+        };
     }
 
     private static byte[] bytes(ByteBuffer buffer) {

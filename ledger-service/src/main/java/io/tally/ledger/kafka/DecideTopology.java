@@ -17,7 +17,9 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The write side's topology: {@code ledger.requests} → decide → {@code ledger.events},
  * {@code ledger.results}, {@code ledger.requests.dlq} (and {@code ledger.transfers} → decide for the
- * payee's side of money between accounts), with five state stores (all changelogged, so they
+ * payee's side of money between accounts, {@code ledger.operator-requests} → decide for the
+ * reconciler's corrections; each source topic may carry only its own request types,
+ * {@link RequestIntake}), with five state stores (all changelogged, so they
  * survive restarts and rebalances): {@value #ACCOUNT_STORE} (account id → balance, version, settings),
  * {@value #HOLD_STORE} (account + hold id → the hold, open or closed), {@value #CHARGE_STORE}
  * (account + charge event id → what may still be refunded), {@value #IDEMPOTENCY_STORE} (account +
@@ -45,6 +47,7 @@ public final class DecideTopology {
     public static final String EXPIRY_STORE = "hold-expiries";
     static final String SOURCE = "requests-source";
     static final String TRANSFERS_SOURCE = "transfers-source";
+    static final String OPERATOR_SOURCE = "operator-requests-source";
     static final String TRANSFERS_SINK = "transfers-sink";
     static final String DECIDE = "decide";
     static final String EVENTS_SINK = "events-sink";
@@ -88,8 +91,12 @@ public final class DecideTopology {
         // The payee's side of a transfer arrives on the internal transfer topic, co-partitioned with
         // the requests, into the same processor and stores: one writer per account, whatever the source.
         topology.addSource(TRANSFERS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.transfers());
+        // The operator's requests (the reconciler's corrections) have a topic of their own, so that an ACL can
+        // keep them from upstream services; same processor and stores again.
+        topology.addSource(OPERATOR_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
+                topics.operatorRequests());
         topology.addProcessor(DECIDE, () -> new DecideProcessor(topics, serdes, metrics, idempotencyRetention),
-                SOURCE, TRANSFERS_SOURCE);
+                SOURCE, TRANSFERS_SOURCE, OPERATOR_SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ACCOUNT_STORE),
                 Serdes.String(), SingleObjectSerde.of(AccountSnapshot.class)), DECIDE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HOLD_STORE),

@@ -90,7 +90,7 @@ class DecideConfluentTopologyTest {
         requests.pipeInput(key("a"), value);
         TestRecord<byte[], byte[]> dead = dlq.readRecord();
         assertThat(dead.value()).as("copied byte for byte").isEqualTo(value);
-        assertThat(DeadLetters.header(dead.headers(), DeadLetters.REASON)).isEqualTo("undecodable");
+        assertThat(DeadLetters.header(dead.headers(), DeadLetters.REASON)).isEqualTo("UNKNOWN_SCHEMA");
         assertThat(DeadLetters.header(dead.headers(), DeadLetters.DETAIL)).contains("unknown schema id 42");
         assertThat(results.isEmpty()).isTrue();
     }
@@ -101,7 +101,7 @@ class DecideConfluentTopologyTest {
                 RequestCodec.openAccount("r1", "k1", "a", new Currency("CZK", 2), 0, 0));
         requests.pipeInput(key("a"), singleObject);
         TestRecord<byte[], byte[]> dead = dlq.readRecord();
-        assertThat(DeadLetters.header(dead.headers(), DeadLetters.REASON)).isEqualTo("undecodable");
+        assertThat(DeadLetters.header(dead.headers(), DeadLetters.REASON)).isEqualTo("NOT_AVRO");
         assertThat(DeadLetters.header(dead.headers(), DeadLetters.DETAIL)).contains("magic byte 0xc3");
         assertThat(results.isEmpty()).isTrue();
     }

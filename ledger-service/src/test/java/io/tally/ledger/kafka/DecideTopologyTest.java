@@ -164,14 +164,14 @@ class DecideTopologyTest {
         rawRequests.pipeInput("a".getBytes(StandardCharsets.UTF_8), garbage);
         TestRecord<byte[], byte[]> dead = dlq.readRecord();
         assertThat(dead.value()).isEqualTo(garbage);
-        assertThat(DeadLetters.header(dead.headers(), DeadLetters.REASON)).isEqualTo("undecodable");
+        assertThat(DeadLetters.header(dead.headers(), DeadLetters.REASON)).isEqualTo("NOT_AVRO");
         assertThat(DeadLetters.header(dead.headers(), DeadLetters.DETAIL)).contains("LedgerRequest");
         assertThat(DeadLetters.header(dead.headers(), DeadLetters.SOURCE_TOPIC)).isEqualTo(TOPICS.requests());
         assertThat(DeadLetters.header(dead.headers(), DeadLetters.SOURCE_OFFSET)).isEqualTo("0");
         assertThat(results.isEmpty()).isTrue();
         // The partition goes on: the next good request is decided.
         assertThat(send(open("a", 0)).getStatus()).isEqualTo(ResultStatus.ACCEPTED);
-        assertThat(metrics.counter("tally.ledger.requests", "outcome", "dead-lettered", "code", "undecodable").count())
+        assertThat(metrics.counter("tally.ledger.requests", "outcome", "dead-lettered", "code", "NOT_AVRO").count())
                 .isEqualTo(1.0);
     }
 
@@ -185,19 +185,22 @@ class DecideTopologyTest {
 
         LedgerRequest unknown = LedgerRequest.newBuilder(credit("a", "k2", 1)).setType(RequestType.UNKNOWN).build();
         requests.pipeInput("a", unknown);
-        assertThat(DeadLetters.header(dlq.readRecord().headers(), DeadLetters.REASON)).isEqualTo("invalid");
+        assertThat(DeadLetters.header(dlq.readRecord().headers(), DeadLetters.REASON)).isEqualTo("INVALID_REQUEST");
     }
 
     @Test
     void aRequestKeyedByAnotherAccountIsNotDecided() {
         requests.pipeInput("b", open("a", 0));
-        assertThat(DeadLetters.header(dlq.readRecord().headers(), DeadLetters.REASON)).isEqualTo("key-mismatch");
+        assertThat(DeadLetters.header(dlq.readRecord().headers(), DeadLetters.REASON)).isEqualTo("KEY_MISMATCH");
         assertThat(events.isEmpty()).isTrue();
     }
 
     @Test
     void aCorrectionRequestAppendsACorrectedEventWithItsRun() {
         send(open("a", 0));
+        TestInputTopic<String, LedgerRequest> operator = driver.createInputTopic(TOPICS.operatorRequests(),
+                new StringSerializer(), LedgerTopics.REQUEST_SERDE.serializer());
+        requests = operator;
         LedgerResult corrected = send(RequestCodec.correct("r" + ++seq, "fix-1", "a", "CZK", io.tally.core.BalanceField.AVAILABLE,
                 -10, "run-7", "bank statement is authoritative", 0));
         assertThat(corrected.getStatus()).isEqualTo(ResultStatus.ACCEPTED);

@@ -81,7 +81,7 @@ class LedgerServiceConfluentIT {
                 assertThat(registry.subjectOf(eventSchemaId)).isEqualTo(ConfluentAvroSerde.valueSubject(topics.events()));
 
                 var dead = DlqReader.readOne(kafka, topics.requestsDlq());
-                assertThat(DeadLetters.header(dead.headers(), DeadLetters.REASON)).isEqualTo("undecodable");
+                assertThat(DeadLetters.header(dead.headers(), DeadLetters.REASON)).isEqualTo("UNKNOWN_SCHEMA");
                 assertThat(DeadLetters.header(dead.headers(), DeadLetters.DETAIL))
                         .contains("unknown schema id " + 0x7f7f);
                 assertThat(dead.value()).isEqualTo(unknownId);

@@ -4,12 +4,16 @@ import io.tally.avro.LedgerRequest;
 import io.tally.avro.RequestType;
 import io.tally.core.BalanceField;
 import io.tally.core.Currency;
+import io.tally.core.FreeText;
+import io.tally.core.Ids;
 import io.tally.core.LedgerCommand;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Optional;
+import java.util.function.Function;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificData;
@@ -40,28 +44,58 @@ public final class RequestCodec {
      * A malformed request.
      *
      * @param field the offending field
-     * @param reason what is wrong with it, for the DLQ header and the result message
+     * @param reason what is wrong with it, for the DLQ header and the result message; quotes a bad
+     *     value only through {@link Ids#printable}
+     * @param badId whether the field is an id that breaks the id grammar ({@link Ids}), rather than a
+     *     field missing or out of range
      */
-    public record Invalid(String field, String reason) implements Parsed {
+    public record Invalid(String field, String reason, boolean badId) implements Parsed {
+        /** A field missing or out of range. */
+        public Invalid(String field, String reason) {
+            this(field, reason, false);
+        }
+
         /** {@code field: reason}. */
         public String describe() {
             return field + ": " + reason;
         }
     }
 
-    /** Reads {@code request} into a command, or says which field is wrong. */
+    /**
+     * Who may send a request of {@code type} (the command it reads into says the same,
+     * {@link LedgerCommand#origin()}; a test holds the two together). {@code UNKNOWN} is public: a
+     * newer sender's type, refused as invalid wherever it comes from.
+     */
+    public static LedgerCommand.Origin originOf(RequestType type) {
+        return switch (type) {
+            case CORRECT -> LedgerCommand.Origin.OPERATOR;
+            case RECEIVE_TRANSFER, RETURN_TRANSFER -> LedgerCommand.Origin.INTERNAL;
+            case OPEN_ACCOUNT, CREDIT, CHARGE, PLACE_HOLD, CAPTURE_HOLD, RELEASE_HOLD, REFUND_CHARGE, TRANSFER, UNKNOWN ->
+                    LedgerCommand.Origin.PUBLIC;
+        };
+    }
+
+    /**
+     * Reads {@code request} into a command, or says which field is wrong: every id by the one id
+     * grammar ({@link Ids}: names for accounts and holds, keys for request ids and idempotency keys,
+     * event ids for charges and transfers), free text by {@link FreeText}, then what the type needs.
+     */
     public static Parsed toCommand(LedgerRequest request) {
-        if (isBlank(request.getRequestId())) {
-            return new Invalid("requestId", "must not be blank");
-        }
-        if (isBlank(request.getIdempotencyKey())) {
-            return new Invalid("idempotencyKey", "must not be blank");
-        }
-        if (isBlank(request.getAccountId())) {
-            return new Invalid("accountId", "must not be blank");
+        Invalid badId = firstBadId(request);
+        if (badId != null) {
+            return badId;
         }
         if (!Currency.isValidCode(request.getCurrency())) {
-            return new Invalid("currency", "must be 1-12 upper-case letters or digits, was '" + request.getCurrency() + "'");
+            return new Invalid("currency", "must be 1-12 upper-case letters or digits, was '"
+                    + Ids.printable(request.getCurrency()) + "'");
+        }
+        Optional<String> text = FreeText.problem(request.getReference());
+        if (text.isPresent()) {
+            return new Invalid("reference", text.get());
+        }
+        text = FreeText.problem(request.getReason());
+        if (text.isPresent()) {
+            return new Invalid("reason", text.get());
         }
         RequestType type = request.getType();
         switch (type) {
@@ -277,7 +311,7 @@ public final class RequestCodec {
      */
     public static LedgerRequest receiveTransfer(String transferId, String payeeAccountId, String currency,
             String payerAccountId, long amountMinor, long requestedAtMs) {
-        return base(transferId + "/receive", "receive:" + transferId, payeeAccountId, RequestType.RECEIVE_TRANSFER,
+        return base("receive:" + transferId, "receive:" + transferId, payeeAccountId, RequestType.RECEIVE_TRANSFER,
                 currency, requestedAtMs).setTransferId(transferId).setCounterpartyAccountId(payerAccountId)
                 .setAmountMinor(amountMinor).build();
     }
@@ -285,7 +319,7 @@ public final class RequestCodec {
     /** The payer's compensation when the payee refused transfer {@code transferId} (internal). */
     public static LedgerRequest returnTransfer(String transferId, String payerAccountId, String currency,
             String payeeAccountId, long amountMinor, String reason, long requestedAtMs) {
-        return base(transferId + "/return", "return:" + transferId, payerAccountId, RequestType.RETURN_TRANSFER,
+        return base("return:" + transferId, "return:" + transferId, payerAccountId, RequestType.RETURN_TRANSFER,
                 currency, requestedAtMs).setTransferId(transferId).setCounterpartyAccountId(payeeAccountId)
                 .setAmountMinor(amountMinor).setReason(reason).build();
     }
@@ -308,5 +342,26 @@ public final class RequestCodec {
 
     private static boolean isBlank(String s) {
         return s == null || s.isBlank();
+    }
+
+    /** The first id of {@code request} that breaks the grammar, or {@code null}. Absent optional ids pass. */
+    private static Invalid firstBadId(LedgerRequest request) {
+        Invalid bad = check("requestId", Ids.keyProblem(request.getRequestId()));
+        bad = bad != null ? bad : check("idempotencyKey", Ids.keyProblem(request.getIdempotencyKey()));
+        bad = bad != null ? bad : check("accountId", Ids.nameProblem(request.getAccountId()));
+        bad = bad != null ? bad : optional("holdId", request.getHoldId(), Ids::nameProblem);
+        bad = bad != null ? bad : optional("payeeAccountId", request.getPayeeAccountId(), Ids::nameProblem);
+        bad = bad != null ? bad : optional("counterpartyAccountId", request.getCounterpartyAccountId(), Ids::nameProblem);
+        bad = bad != null ? bad : optional("chargeId", request.getChargeId(), Ids::eventIdProblem);
+        bad = bad != null ? bad : optional("transferId", request.getTransferId(), Ids::eventIdProblem);
+        return bad != null ? bad : optional("runId", request.getRunId(), Ids::keyProblem);
+    }
+
+    private static Invalid optional(String field, String value, Function<String, Optional<String>> grammar) {
+        return value == null ? null : check(field, grammar.apply(value));
+    }
+
+    private static Invalid check(String field, Optional<String> problem) {
+        return problem.map(p -> new Invalid(field, p, true)).orElse(null);
     }
 }
