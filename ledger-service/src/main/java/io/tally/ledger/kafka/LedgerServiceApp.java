@@ -63,8 +63,9 @@ public final class LedgerServiceApp implements AutoCloseable {
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.replicationFactor());
         // Results wait on the commit (read_committed readers): see DEFAULT_COMMIT_INTERVAL_MS.
         p.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, DEFAULT_COMMIT_INTERVAL_MS);
-        // Decide needs no timestamp alignment between its inputs (requests, transfers, operator requests): each record is
-        // decided on its own against its account's state, and per-account order is per partition. Not
+        // Decide needs no timestamp alignment between its inputs (requests, transfers, operator requests):
+        // each record is decided on its own against its account's state, and per-account order is per
+        // partition. Not
         // waiting (-1 instead of the default 0) also spares a check per record that formats a log line
         // for the empty partition even when nothing logs it (7% of the write path's time).
         p.putIfAbsent(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
