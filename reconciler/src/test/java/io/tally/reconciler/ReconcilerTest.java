@@ -274,6 +274,71 @@ class ReconcilerTest {
     }
 
     @Test
+    void aQuarantinedAccountIsADiscrepancyWhateverItsOlderRowSaysAndItsReasonReachesTheListener() {
+        Iterator<BalanceView> cache = new Iterator<>() {
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+                return next < 4;
+            }
+
+            @Override
+            public BalanceView next() {
+                switch (next++) {
+                    case 0:
+                        return ngn("a", 1, 0, 1);
+                    case 1: // an older row in sync with an older projection would be IN_FLIGHT; it is QUARANTINED
+                        throw new QuarantinedAccountException("b", ngn("b", 400, 0, 3), "refused v4 (22021)");
+                    case 2: // only quarantined: would be MISSING_IN_CACHE
+                        throw new QuarantinedAccountException("m1\u0000x", null, "refused v1 (22021)");
+                    case 3: // in the cache with the projection's amounts: still QUARANTINED (an undecodable record)
+                        throw new QuarantinedAccountException("u", ngn("u", 7, 0, 2), "undecodable");
+                    default:
+                        throw new NoSuchElementException();
+                }
+            }
+        };
+        List<BalanceView> projection = List.of(ngn("a", 1, 0, 1), ngn("b", 500, 0, 4), ngn("m1\u0000x", 900, 100, 1),
+                ngn("u", 7, 0, 2));
+        List<String> reasons = new ArrayList<>();
+        ReconciliationListener withReasons = new ReconciliationListener() {
+            @Override
+            public void onComparison(AccountComparison comparison) {
+                seen.add(comparison);
+            }
+
+            @Override
+            public void onQuarantined(AccountComparison comparison, String reason) {
+                seen.add(comparison);
+                reasons.add(comparison.accountId() + ": " + reason);
+            }
+        };
+
+        ReconciliationResult result = new Reconciler(NGN_AND_JPY, new StepClock(0, 1))
+                .run("account_balances", Measure.AVAILABLE_AND_LOCKED, projection.iterator(), cache, withReasons);
+
+        assertThat(seen).extracting(AccountComparison::accountId, AccountComparison::status,
+                        AccountComparison::differenceAvailableMinor)
+                .containsExactly(tuple("a", ReconciliationStatus.IN_SYNC, 0L),
+                        tuple("b", ReconciliationStatus.QUARANTINED, -100L),
+                        tuple("m1\u0000x", ReconciliationStatus.QUARANTINED, 0L),
+                        tuple("u", ReconciliationStatus.QUARANTINED, 0L));
+        assertThat(reasons).containsExactly("b: refused v4 (22021)", "m1\u0000x: refused v1 (22021)", "u: undecodable");
+        assertThat(result.quarantined()).isEqualTo(3);
+        assertThat(result.count(ReconciliationStatus.QUARANTINED)).isEqualTo(3);
+        assertThat(result.missingInCache()).isZero();
+        assertThat(result.inFlight()).isZero();
+        assertThat(result.errors()).isZero();
+        assertThat(result.discrepancies()).isEqualTo(3);
+        assertThat(result.isClean()).isFalse();
+        assertThat(result.count(DriftTier.NONE)).isEqualTo(4);
+        // Ranked like a missing row: by the projection's balance, the amount the cache cannot account for.
+        assertThat(result.largestDiscrepancies()).extracting(Discrepancy::accountId, Discrepancy::sizeMinor)
+                .containsExactly(tuple("m1\u0000x", 1_000L), tuple("b", 500L), tuple("u", 7L));
+    }
+
+    @Test
     void largestDiscrepanciesComeFirstTiesInAccountOrderAndOnlyTopNAreKept() {
         List<BalanceView> projection = new ArrayList<>();
         List<BalanceView> cache = new ArrayList<>();
