@@ -369,7 +369,8 @@ public final class BalanceCacheSink implements AutoCloseable {
     private boolean quarantineUndecodable(RecordDeserializationException e) {
         TopicPartition partition = e.topicPartition();
         QuarantinedBalance row = QuarantinedBalance.undecodable(partition.topic(), partition.partition(), e.offset(),
-                bytes(e.keyBuffer()), bytes(e.valueBuffer()), String.valueOf(e.getMessage()));
+                bytes(e.keyBuffer()), bytes(e.valueBuffer()),
+                e.getCause() == null ? String.valueOf(e.getMessage()) : e.getMessage() + " " + e.getCause().getMessage());
         boolean added;
         try {
             added = jdbi.withExtension(BalanceQuarantineTable.class, t -> t.add(List.of(row)))[0] > 0;

@@ -5,11 +5,8 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tally.avro.AccountBalance;
-import io.tally.embedded.PostgresServer;
 import io.tally.embedded.testing.TestInfrastructure;
 import io.tally.projector.Eventually;
-import io.tally.schemas.LedgerTopics;
-import io.tally.schemas.TopicAdmin;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,14 +14,10 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import javax.sql.DataSource;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.sqlobject.SqlObjectPlugin;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,32 +35,16 @@ class BalanceCacheSinkQuarantineIT {
     /** A balance of version 0 breaks account_balances' CHECK (version >= 1) (SQLSTATE 23514). */
     private static final String ZERO_VERSION_ID = "zero-version";
 
-    private final TestInfrastructure infra = TestInfrastructure.get();
-    private final Map<String, Object> kafka = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers());
-    private LedgerTopics topics;
-    private DataSource database;
-    private Jdbi jdbi;
-    private KafkaProducer<String, AccountBalance> producer;
+    private SinkFixture fixture;
 
     @BeforeEach
     void setUp() throws Exception {
-        topics = LedgerTopics.withPrefix(TestInfrastructure.uniqueName("quarantine") + ".", 1);
-        try (Admin admin = Admin.create(kafka)) {
-            TopicAdmin.ensure(admin, topics.specs(), (short) 1);
-        }
-        database = PostgresServer.dataSource(infra.newDatabase("quarantine"));
-        ProjectorSchema.migrate(database);
-        jdbi = Jdbi.create(database).installPlugin(new SqlObjectPlugin());
-        producer = new KafkaProducer<>(Map.of(
-                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers(),
-                        ProducerConfig.ACKS_CONFIG, "all",
-                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
-                LedgerTopics.keySerde().serializer(), LedgerTopics.BALANCE_SERDE.serializer());
+        fixture = new SinkFixture("quarantine", 1);
     }
 
     @AfterEach
     void tearDown() {
-        producer.close();
+        fixture.close();
     }
 
     @Test
@@ -85,7 +62,7 @@ class BalanceCacheSinkQuarantineIT {
 
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         String group = TestInfrastructure.uniqueName("quarantine-group");
-        try (BalanceCacheSink sink = new BalanceCacheSink(kafka, group, topics, database).bindTo(metrics)) {
+        try (BalanceCacheSink sink = new BalanceCacheSink(fixture.kafka, group, fixture.topics, fixture.database).bindTo(metrics)) {
             sink.start();
             awaitTable(sink, good);
             assertThat(sink.rowsApplied()).isEqualTo(40);
@@ -120,8 +97,8 @@ class BalanceCacheSinkQuarantineIT {
         // A new group replays the topic from the beginning: the same records are refused again, and
         // already quarantined, so nothing is added or counted twice.
         SimpleMeterRegistry replayMetrics = new SimpleMeterRegistry();
-        try (BalanceCacheSink replay = new BalanceCacheSink(kafka, TestInfrastructure.uniqueName("quarantine-replay"),
-                topics, database).bindTo(replayMetrics)) {
+        try (BalanceCacheSink replay = new BalanceCacheSink(fixture.kafka, TestInfrastructure.uniqueName("quarantine-replay"),
+                fixture.topics, fixture.database).bindTo(replayMetrics)) {
             replay.start();
             Eventually.await("the replay has read every record", TIMEOUT, replay::isCaughtUp);
             assertThat(replay.rowsApplied()).isZero();
@@ -133,7 +110,7 @@ class BalanceCacheSinkQuarantineIT {
 
     @Test
     void aRowItsApplicationSqlRefusesIsQuarantinedWhole() throws Exception {
-        jdbi.useHandle(h -> {
+        fixture.jdbi.useHandle(h -> {
             h.execute("CREATE TABLE wallets (id text PRIMARY KEY, balance bigint NOT NULL CHECK (balance >= 0))");
             h.execute("INSERT INTO wallets VALUES ('a', 0), ('b', 0), ('c', 0)");
         });
@@ -141,8 +118,8 @@ class BalanceCacheSinkQuarantineIT {
         AccountBalance a1 = balance("a", 1, 100);
         AccountBalance c1 = balance("c", 1, 50);
         send(List.of(a1, balance("b", 1, -5), c1));
-        try (BalanceCacheSink sink = new BalanceCacheSink(kafka, TestInfrastructure.uniqueName("quarantine-app"), topics,
-                database, Optional.of(sql))) {
+        try (BalanceCacheSink sink = new BalanceCacheSink(fixture.kafka, TestInfrastructure.uniqueName("quarantine-app"), fixture.topics,
+                fixture.database, Optional.of(sql))) {
             sink.start();
             awaitTable(sink, List.of(a1, c1));
             // b's account_balances row did not move either: the row is all or nothing.
@@ -167,15 +144,16 @@ class BalanceCacheSinkQuarantineIT {
         AccountBalance b1 = balance("b", 1, 2);
         send(List.of(a1));
         try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"),
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestInfrastructure.get().bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all"),
                 new ByteArraySerializer(), new ByteArraySerializer())) {
-            raw.send(new ProducerRecord<>(topics.balances(), "u".getBytes(StandardCharsets.UTF_8), garbage)).get();
+            raw.send(new ProducerRecord<>(fixture.topics.balances(), "u".getBytes(StandardCharsets.UTF_8), garbage)).get();
         }
         send(List.of(b1));
 
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         String group = TestInfrastructure.uniqueName("quarantine-undecodable");
-        try (BalanceCacheSink sink = new BalanceCacheSink(kafka, group, topics, database).bindTo(metrics)) {
+        try (BalanceCacheSink sink = new BalanceCacheSink(fixture.kafka, group, fixture.topics, fixture.database).bindTo(metrics)) {
             sink.start();
             awaitTable(sink, List.of(a1, b1));
             assertThat(quarantineCount(metrics, "undecodable", "none")).isEqualTo(1);
@@ -185,10 +163,10 @@ class BalanceCacheSinkQuarantineIT {
                         QuarantinedBalance::reason, QuarantinedBalance::sqlState, QuarantinedBalance::sourceOffset)
                 .containsExactly(tuple("u", null, QuarantinedBalance.Reason.UNDECODABLE, null, 1L));
         assertThat(quarantine.get(0).recordValue()).isEqualTo(garbage);
-        assertThat(quarantine.get(0).message()).contains("offset 1");
+        assertThat(quarantine.get(0).message()).contains("offset 1", "cannot decode io.tally.avro.AccountBalance");
 
         // Restarted with the same group: it resumes past the record, quarantined once.
-        try (BalanceCacheSink restarted = new BalanceCacheSink(kafka, group, topics, database)) {
+        try (BalanceCacheSink restarted = new BalanceCacheSink(fixture.kafka, group, fixture.topics, fixture.database)) {
             restarted.start();
             Eventually.await("the restarted sink is caught up", TIMEOUT, restarted::isCaughtUp);
             assertThat(restarted.rowsQuarantined()).isZero();
@@ -202,19 +180,16 @@ class BalanceCacheSinkQuarantineIT {
     }
 
     private List<QuarantinedBalance> quarantine() {
-        return jdbi.withExtension(BalanceQuarantineTable.class, BalanceQuarantineTable::findAll);
+        return fixture.jdbi.withExtension(BalanceQuarantineTable.class, BalanceQuarantineTable::findAll);
     }
 
     private List<String> wallets() {
-        return jdbi.withHandle(h -> h.createQuery("SELECT id || ' ' || balance FROM wallets ORDER BY id")
+        return fixture.jdbi.withHandle(h -> h.createQuery("SELECT id || ' ' || balance FROM wallets ORDER BY id")
                 .mapTo(String.class).list());
     }
 
     private void send(List<AccountBalance> balances) {
-        for (AccountBalance b : balances) {
-            producer.send(new ProducerRecord<>(topics.balances(), b.getAccountId(), b));
-        }
-        producer.flush();
+        fixture.send(balances);
     }
 
     private void awaitTable(BalanceCacheSink sink, List<AccountBalance> expected) throws InterruptedException {
@@ -225,8 +200,7 @@ class BalanceCacheSinkQuarantineIT {
     }
 
     private List<CachedBalance> table() {
-        return jdbi.withExtension(AccountBalanceTable.class, t -> t.findAll().stream()
-                .sorted(Comparator.comparing(CachedBalance::accountId)).toList());
+        return fixture.table().stream().sorted(Comparator.comparing(CachedBalance::accountId)).toList();
     }
 
     private static AccountBalance balance(String accountId, long version, long availableMinor) {
