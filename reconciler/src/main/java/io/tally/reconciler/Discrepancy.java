@@ -11,9 +11,10 @@ import java.util.Objects;
  * <p>The size, in minor units of the account's currency: for {@code DRIFT},
  * {@code |differenceAvailableMinor| + |differenceLockedMinor|}, which is {@code |differenceMinor|}
  * when the two differences share a sign and also counts a shift between available and locked that
- * leaves the total unchanged; for {@code MISSING_IN_CACHE}, {@code MISSING_IN_PROJECTION} and
- * {@code CURRENCY_MISMATCH}, {@code |available| + |locked|} of the projection's side if present,
- * else of the cache's: the amount one side cannot account for. A size beyond the {@code long} range
+ * leaves the total unchanged; for {@code MISSING_IN_CACHE}, {@code MISSING_IN_PROJECTION},
+ * {@code CURRENCY_MISMATCH} and {@code QUARANTINED}, {@code |available| + |locked|} of the
+ * projection's side if present, else of the cache's (0 for a quarantined account that neither side
+ * holds): the amount one side cannot account for. A size beyond the {@code long} range
  * is {@code Long.MAX_VALUE}. Sizes of different currencies are ranked together as plain numbers.
  *
  * @param comparison the verdict
@@ -44,7 +45,11 @@ public record Discrepancy(AccountComparison comparison, long sizeMinor) {
             case MISSING_IN_CACHE:
             case MISSING_IN_PROJECTION:
             case CURRENCY_MISMATCH:
+            case QUARANTINED:
                 BalanceView present = comparison.expected() != null ? comparison.expected() : comparison.actual();
+                if (present == null) {
+                    return 0;
+                }
                 return saturatedSum(magnitude(present.availableMinor()), magnitude(present.lockedMinor()));
             default:
                 return 0;

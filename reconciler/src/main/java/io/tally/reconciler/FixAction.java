@@ -8,6 +8,9 @@ public enum FixAction {
     CORRECTION_EMITTED,
     /** The source is authoritative: a CORRECT request went to ledger-service, the ledger gains an adjusting entry. */
     LEDGER_CORRECTION_REQUESTED,
-    /** Drift above the auto-fix ceiling (tier CRITICAL): an operator decides (seed 000). */
+    /**
+     * Drift above the auto-fix ceiling (tier CRITICAL): an operator decides (seed 000); and an account
+     * the cache quarantined (QUARANTINED), whose correction the cache would refuse as it refused the row.
+     */
     NOT_AUTO_FIXABLE
 }

@@ -29,7 +29,11 @@ import org.slf4j.LoggerFactory;
  * <p>Each account is compared by {@link Comparison#compare} with the tiers of its currency (the
  * projection's, or the cache's when the projection does not say). An account that cannot be
  * compared (a source could not read its row, its currency has no tiers, a difference overflows a
- * {@code long}) is recorded as an error and the run goes on (seed 001). A source that is not
+ * {@code long}) is recorded as an error and the run goes on (seed 001). An account whose newest row
+ * the cache quarantined ({@link QuarantinedAccountException}) is
+ * {@link ReconciliationStatus#QUARANTINED}, whatever its amounts and whether or not the cache still
+ * holds an older row of it: a discrepancy, told to {@link ReconciliationListener#onQuarantined} with
+ * the reason. A source that is not
  * strictly ascending in {@link AccountOrder} ends the run with an {@link IllegalStateException}
  * naming the two ids: the join would otherwise report false missing accounts. Any other exception from a source or
  * from the listener ends the run too.
@@ -157,23 +161,32 @@ public final class Reconciler {
         }
         ReconciliationResult result = run.finish(clock.millis());
         log.info("reconciled {} accounts of {} against the projection in {} ms: {} in sync, {} drift, {} in flight, "
-                        + "{} missing in cache, {} missing in projection, {} currency mismatch, {} errors",
+                        + "{} missing in cache, {} missing in projection, {} currency mismatch, {} quarantined, {} errors",
                 result.checked(), sourceName, result.durationMs(), result.inSync(), result.drift(),
                 result.inFlight(), result.missingInCache(), result.missingInProjection(),
-                result.currencyMismatch(), result.errors());
+                result.currencyMismatch(), result.quarantined(), result.errors());
         return result;
     }
 
-    /** One side's current row: a view, or the error that replaced an unreadable row. */
+    /**
+     * One side's current row: a view, or the error that replaced an unreadable row, or the reason the
+     * cache quarantined the account's newest row (with the older view it still holds, if any).
+     */
     private static final class Row {
         final String accountId;
         final BalanceView view;
         final String error;
+        final String quarantine;
 
         Row(String accountId, BalanceView view, String error) {
+            this(accountId, view, error, null);
+        }
+
+        Row(String accountId, BalanceView view, String error, String quarantine) {
             this.accountId = accountId;
             this.view = view;
             this.error = error;
+            this.quarantine = quarantine;
         }
     }
 
@@ -200,6 +213,8 @@ public final class Reconciler {
                         throw new IllegalStateException(side + " yielded null after '" + previousId + "'");
                     }
                     row = new Row(view.accountId(), view, null);
+                } catch (QuarantinedAccountException e) {
+                    row = new Row(e.accountId(), e.older(), null, e.getMessage());
                 } catch (SourceRowException e) {
                     if (e.accountId() == null) {
                         run.error(null, side + ": " + e.getMessage());
@@ -250,6 +265,10 @@ public final class Reconciler {
             }
             BalanceView e = expected == null ? null : expected.view;
             BalanceView a = actual == null ? null : actual.view;
+            if (actual != null && actual.quarantine != null) {
+                quarantined(e, a, actual.accountId, actual.quarantine);
+                return;
+            }
             AccountComparison comparison;
             String currency;
             // Everything that can fail for this account happens before any counter moves.
@@ -276,6 +295,22 @@ public final class Reconciler {
                 offer(new Discrepancy(comparison, sizeMinor));
             }
             listener.onComparison(comparison);
+        }
+
+        /** An account whose newest cache row was quarantined: {@code QUARANTINED}, never compared by tiers. */
+        void quarantined(BalanceView e, BalanceView older, String accountId, String reason) {
+            AccountComparison comparison;
+            try {
+                comparison = quarantinedComparison(accountId, e, older, measure);
+            } catch (ArithmeticException ex) {
+                error(accountId, ex.getClass().getSimpleName() + ": " + ex.getMessage() + "; quarantined: " + reason);
+                return;
+            }
+            checked++;
+            byStatus[ReconciliationStatus.QUARANTINED.ordinal()]++;
+            byTier[comparison.tier().ordinal()]++;
+            offer(new Discrepancy(comparison, Discrepancy.sizeOf(comparison)));
+            listener.onQuarantined(comparison, reason);
         }
 
         void error(String accountId, String message) {
@@ -315,11 +350,35 @@ public final class Reconciler {
                     byStatus[ReconciliationStatus.MISSING_IN_CACHE.ordinal()],
                     byStatus[ReconciliationStatus.MISSING_IN_PROJECTION.ordinal()],
                     byStatus[ReconciliationStatus.CURRENCY_MISMATCH.ordinal()],
+                    byStatus[ReconciliationStatus.QUARANTINED.ordinal()],
                     errors, tiers, driftMinorByCurrency, sorted, errorSamples, startedAtMs, finishedAtMs);
             assert result.checked() == result.inSync() + result.drift() + result.inFlight() + result.missingInCache()
-                    + result.missingInProjection() + result.currencyMismatch() + result.errors();
+                    + result.missingInProjection() + result.currencyMismatch() + result.quarantined() + result.errors();
             return result;
         }
+    }
+
+    /**
+     * The verdict on an account whose newest cache row was quarantined: {@code QUARANTINED}, tier
+     * {@code NONE} (like the other statuses that are not a difference within tiers), with the
+     * differences of the older row the cache still holds where both sides are there.
+     *
+     * @throws ArithmeticException if a difference overflows a {@code long}
+     */
+    static AccountComparison quarantinedComparison(String accountId, BalanceView expected, BalanceView older,
+            Comparison.Measure measure) {
+        long differenceAvailable = 0;
+        long differenceLocked = 0;
+        if (expected != null && older != null) {
+            if (measure == Comparison.Measure.TOTAL) {
+                differenceAvailable = Math.subtractExact(older.totalMinor(), expected.totalMinor());
+            } else {
+                differenceAvailable = Math.subtractExact(older.availableMinor(), expected.availableMinor());
+                differenceLocked = Math.subtractExact(older.lockedMinor(), expected.lockedMinor());
+            }
+        }
+        return new AccountComparison(accountId, ReconciliationStatus.QUARANTINED, DriftTier.NONE, expected, older,
+                differenceAvailable, differenceLocked);
     }
 
     private static boolean isDiscrepancy(ReconciliationStatus status) {

@@ -21,6 +21,18 @@ public interface ReconciliationListener {
     void onComparison(AccountComparison comparison);
 
     /**
+     * One account whose newest row the cache quarantined ({@code QUARANTINED}; issue 21); by default
+     * passed to {@link #onComparison}, which then does not see the reason.
+     *
+     * @param comparison the verdict, status {@code QUARANTINED}, with the older row the cache still
+     *     holds as its actual side ({@code null} if none)
+     * @param reason why the row was set aside and where it is
+     */
+    default void onQuarantined(AccountComparison comparison, String reason) {
+        onComparison(comparison);
+    }
+
+    /**
      * One account that could not be compared; by default ignored.
      *
      * @param error what went wrong, never {@code null}

@@ -15,7 +15,8 @@ import java.util.TreeMap;
  * recorded with its counts and its discrepancies sorted by size). Report only: nothing is fixed.
  *
  * <p>{@code checked} is every account seen on either side, and equals
- * {@code inSync + drift + inFlight + missingInCache + missingInProjection + currencyMismatch + errors};
+ * {@code inSync + drift + inFlight + missingInCache + missingInProjection + currencyMismatch + quarantined
+ * + errors};
  * the counts by tier cover the accounts compared without error (so they add up to
  * {@code checked - errors}).
  *
@@ -28,6 +29,7 @@ import java.util.TreeMap;
  * @param missingInCache accounts {@link ReconciliationStatus#MISSING_IN_CACHE}
  * @param missingInProjection accounts {@link ReconciliationStatus#MISSING_IN_PROJECTION}
  * @param currencyMismatch accounts {@link ReconciliationStatus#CURRENCY_MISMATCH}
+ * @param quarantined accounts {@link ReconciliationStatus#QUARANTINED}: the cache set their newest row aside
  * @param errors accounts that could not be compared
  * @param countByTier accounts by tier, every tier present (0 if none)
  * @param driftMinorByCurrency the sum of the sizes ({@link Discrepancy}) of the {@code DRIFT}
@@ -50,6 +52,7 @@ public record ReconciliationResult(
         long missingInCache,
         long missingInProjection,
         long currencyMismatch,
+        long quarantined,
         long errors,
         Map<DriftTier, Long> countByTier,
         Map<String, Long> driftMinorByCurrency,
@@ -71,6 +74,17 @@ public record ReconciliationResult(
         errorSamples = List.copyOf(errorSamples);
     }
 
+    /** A result without quarantined accounts (sources that quarantine nothing: statements, application tables). */
+    public ReconciliationResult(String sourceName, Comparison.Measure measure, long checked, long inSync, long drift,
+            long inFlight, long missingInCache, long missingInProjection, long currencyMismatch, long errors,
+            Map<DriftTier, Long> countByTier, Map<String, Long> driftMinorByCurrency,
+            List<Discrepancy> largestDiscrepancies, List<AccountError> errorSamples, long startedAtMs,
+            long finishedAtMs) {
+        this(sourceName, measure, checked, inSync, drift, inFlight, missingInCache, missingInProjection,
+                currencyMismatch, 0, errors, countByTier, driftMinorByCurrency, largestDiscrepancies, errorSamples,
+                startedAtMs, finishedAtMs);
+    }
+
     /** The number of accounts with {@code status}. */
     public long count(ReconciliationStatus status) {
         switch (status) {
@@ -86,6 +100,8 @@ public record ReconciliationResult(
                 return missingInProjection;
             case CURRENCY_MISMATCH:
                 return currencyMismatch;
+            case QUARANTINED:
+                return quarantined;
             default:
                 throw new AssertionError(status);
         }
@@ -96,9 +112,9 @@ public record ReconciliationResult(
         return countByTier.get(tier);
     }
 
-    /** Accounts that disagree: drift, missing on either side, or in another currency. */
+    /** Accounts that disagree: drift, missing on either side, in another currency, or quarantined by the cache. */
     public long discrepancies() {
-        return drift + missingInCache + missingInProjection + currencyMismatch;
+        return drift + missingInCache + missingInProjection + currencyMismatch + quarantined;
     }
 
     /** Whether every account was in sync or in flight, and none failed. */

@@ -4,8 +4,9 @@ package io.tally.reconciler;
  * One row of a source could not be read (a {@code NULL} balance, a fraction of a minor unit, a
  * value out of range). Thrown from {@link CloseableIterator#next()}; the {@link Reconciler} records
  * an error for that account and goes on (seed 001: one account failing does not stop the run).
+ * Its one subclass, {@link QuarantinedAccountException}, is a finding rather than an error.
  */
-public final class SourceRowException extends RuntimeException {
+public class SourceRowException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     private final String accountId;

@@ -15,6 +15,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 class ReconcilerTest {
@@ -37,6 +38,27 @@ class ReconcilerTest {
 
     private static BalanceView ngn(String id, long availableMinor, long lockedMinor, long version) {
         return new BalanceView(id, "NGN", availableMinor, lockedMinor, version);
+    }
+
+    /** A source whose rows come from {@code steps} in order, each returning a view or throwing, as a source's next() does. */
+    @SafeVarargs
+    private static Iterator<BalanceView> rows(Supplier<BalanceView>... steps) {
+        return new Iterator<>() {
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+                return next < steps.length;
+            }
+
+            @Override
+            public BalanceView next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return steps[next++].get();
+            }
+        };
     }
 
     private ReconciliationResult reconcile(List<BalanceView> projection, List<BalanceView> cache) {
@@ -234,30 +256,15 @@ class ReconcilerTest {
 
     @Test
     void anUnreadableRowIsAnErrorOfThatAccountAndItsOtherSideIsNotReportedMissing() {
-        Iterator<BalanceView> cache = new Iterator<>() {
-            private int next;
-
-            @Override
-            public boolean hasNext() {
-                return next < 4;
-            }
-
-            @Override
-            public BalanceView next() {
-                switch (next++) {
-                    case 0:
-                        return ngn("a", 1, 0, 1);
-                    case 1:
-                        throw new SourceRowException("b", "locked_minor is NULL");
-                    case 2:
-                        throw new SourceRowException(null, "a row has no account_id");
-                    case 3:
-                        return ngn("c", 1, 0, 1);
-                    default:
-                        throw new NoSuchElementException();
-                }
-            }
-        };
+        Iterator<BalanceView> cache = rows(
+                () -> ngn("a", 1, 0, 1),
+                () -> {
+                    throw new SourceRowException("b", "locked_minor is NULL");
+                },
+                () -> {
+                    throw new SourceRowException(null, "a row has no account_id");
+                },
+                () -> ngn("c", 1, 0, 1));
         List<BalanceView> projection = List.of(ngn("a", 1, 0, 1), ngn("b", 1, 0, 1), ngn("c", 1, 0, 1));
 
         ReconciliationResult result = new Reconciler(NGN_AND_JPY, new StepClock(0, 1))
@@ -271,6 +278,58 @@ class ReconcilerTest {
         assertThat(result.errorSamples()).containsExactly(
                 new AccountError(null, "wallets: a row has no account_id"),
                 new AccountError("b", "wallets: locked_minor is NULL"));
+    }
+
+    @Test
+    void aQuarantinedAccountIsADiscrepancyWhateverItsOlderRowSaysAndItsReasonReachesTheListener() {
+        Iterator<BalanceView> cache = rows(
+                () -> ngn("a", 1, 0, 1),
+                () -> { // an older row, behind the projection, would be IN_FLIGHT; it is QUARANTINED
+                    throw new QuarantinedAccountException("b", ngn("b", 400, 0, 3), "refused v4 (22021)");
+                },
+                () -> { // only quarantined: would be MISSING_IN_CACHE
+                    throw new QuarantinedAccountException("m1\u0000x", null, "refused v1 (22021)");
+                },
+                () -> { // in the cache with the projection's amounts: still QUARANTINED (an undecodable record)
+                    throw new QuarantinedAccountException("u", ngn("u", 7, 0, 2), "undecodable");
+                });
+        List<BalanceView> projection = List.of(ngn("a", 1, 0, 1), ngn("b", 500, 0, 4), ngn("m1\u0000x", 900, 100, 1),
+                ngn("u", 7, 0, 2));
+        List<String> reasons = new ArrayList<>();
+        ReconciliationListener withReasons = new ReconciliationListener() {
+            @Override
+            public void onComparison(AccountComparison comparison) {
+                seen.add(comparison);
+            }
+
+            @Override
+            public void onQuarantined(AccountComparison comparison, String reason) {
+                seen.add(comparison);
+                reasons.add(comparison.accountId() + ": " + reason);
+            }
+        };
+
+        ReconciliationResult result = new Reconciler(NGN_AND_JPY, new StepClock(0, 1))
+                .run("account_balances", Measure.AVAILABLE_AND_LOCKED, projection.iterator(), cache, withReasons);
+
+        assertThat(seen).extracting(AccountComparison::accountId, AccountComparison::status,
+                        AccountComparison::differenceAvailableMinor)
+                .containsExactly(tuple("a", ReconciliationStatus.IN_SYNC, 0L),
+                        tuple("b", ReconciliationStatus.QUARANTINED, -100L),
+                        tuple("m1\u0000x", ReconciliationStatus.QUARANTINED, 0L),
+                        tuple("u", ReconciliationStatus.QUARANTINED, 0L));
+        assertThat(reasons).containsExactly("b: refused v4 (22021)", "m1\u0000x: refused v1 (22021)", "u: undecodable");
+        assertThat(result.quarantined()).isEqualTo(3);
+        assertThat(result.count(ReconciliationStatus.QUARANTINED)).isEqualTo(3);
+        assertThat(result.missingInCache()).isZero();
+        assertThat(result.inFlight()).isZero();
+        assertThat(result.errors()).isZero();
+        assertThat(result.discrepancies()).isEqualTo(3);
+        assertThat(result.isClean()).isFalse();
+        assertThat(result.count(DriftTier.NONE)).isEqualTo(4);
+        // Ranked like a missing row: by the projection's balance, the amount the cache cannot account for.
+        assertThat(result.largestDiscrepancies()).extracting(Discrepancy::accountId, Discrepancy::sizeMinor)
+                .containsExactly(tuple("m1\u0000x", 1_000L), tuple("b", 500L), tuple("u", 7L));
     }
 
     @Test

@@ -13,5 +13,12 @@ public enum ReconciliationStatus {
     /** The cache has the account, the projection does not. */
     MISSING_IN_PROJECTION,
     /** Both have the account in different currencies. */
-    CURRENCY_MISMATCH
+    CURRENCY_MISMATCH,
+    /**
+     * The cache refused the account's newest row for good and set it aside (the projector's cache
+     * sink quarantines a row PostgreSQL rejects with a data error, and a record it cannot decode;
+     * issue 21), so what the cache holds of the account, if anything, is behind. A discrepancy,
+     * never fixed by a cache correction: the same write would be refused again.
+     */
+    QUARANTINED
 }

@@ -4,22 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tally.avro.AccountBalance;
-import io.tally.embedded.PostgresServer;
 import io.tally.embedded.testing.TestInfrastructure;
 import io.tally.projector.Eventually;
-import io.tally.schemas.LedgerTopics;
-import io.tally.schemas.TopicAdmin;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import javax.sql.DataSource;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.sqlobject.SqlObjectPlugin;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,32 +17,16 @@ import org.junit.jupiter.api.Test;
 class BalanceCacheSinkIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
-    private final TestInfrastructure infra = TestInfrastructure.get();
-    private final Map<String, Object> kafka = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers());
-    private LedgerTopics topics;
-    private DataSource database;
-    private Jdbi jdbi;
-    private KafkaProducer<String, AccountBalance> producer;
+    private SinkFixture fixture;
 
     @BeforeEach
     void setUp() throws Exception {
-        topics = LedgerTopics.withPrefix(TestInfrastructure.uniqueName("sink") + ".", 3);
-        try (Admin admin = Admin.create(kafka)) {
-            TopicAdmin.ensure(admin, topics.specs(), (short) 1);
-        }
-        database = PostgresServer.dataSource(infra.newDatabase("sink"));
-        ProjectorSchema.migrate(database);
-        jdbi = Jdbi.create(database).installPlugin(new SqlObjectPlugin());
-        producer = new KafkaProducer<>(Map.of(
-                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers(),
-                        ProducerConfig.ACKS_CONFIG, "all",
-                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
-                LedgerTopics.keySerde().serializer(), LedgerTopics.BALANCE_SERDE.serializer());
+        fixture = new SinkFixture("sink", 3);
     }
 
     @AfterEach
     void tearDown() {
-        producer.close();
+        fixture.close();
     }
 
     @Test
@@ -64,7 +37,7 @@ class BalanceCacheSinkIT {
         send(balance("a", 1, 0), balance("a", 2, 10_000), a3, b2, balance("b", 1, 0), c5);
 
         String group = TestInfrastructure.uniqueName("sink-group");
-        try (BalanceCacheSink sink = new BalanceCacheSink(kafka, group, topics, database)) {
+        try (BalanceCacheSink sink = new BalanceCacheSink(fixture.kafka, group, fixture.topics, fixture.database)) {
             sink.start();
             awaitTable(sink, a3, b2, c5);
         }
@@ -72,15 +45,15 @@ class BalanceCacheSinkIT {
         // Restarted with the same group: resumes after its commit; a stale record changes nothing.
         AccountBalance c6 = balance("c", 6, 0);
         send(balance("a", 2, 10_000), c6);
-        try (BalanceCacheSink restarted = new BalanceCacheSink(kafka, group, topics, database)) {
+        try (BalanceCacheSink restarted = new BalanceCacheSink(fixture.kafka, group, fixture.topics, fixture.database)) {
             restarted.start();
             awaitTable(restarted, a3, b2, c6);
             assertThat(restarted.rowsApplied()).as("only c moved forward").isEqualTo(1);
         }
 
         // A new group replays the whole topic: every row is already at or past each record's version.
-        try (BalanceCacheSink replay = new BalanceCacheSink(kafka, TestInfrastructure.uniqueName("sink-replay"), topics,
-                database)) {
+        try (BalanceCacheSink replay = new BalanceCacheSink(fixture.kafka, TestInfrastructure.uniqueName("sink-replay"), fixture.topics,
+                fixture.database)) {
             replay.start();
             awaitTable(replay, a3, b2, c6);
             assertThat(replay.rowsApplied()).isZero();
@@ -91,13 +64,13 @@ class BalanceCacheSinkIT {
     void resumesAfterADatabaseOutageWithoutLosingOrRepeatingRows() throws Exception {
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         try (BalanceCacheSink sink =
-                new BalanceCacheSink(kafka, TestInfrastructure.uniqueName("sink-group"), topics, database).bindTo(metrics)) {
+                new BalanceCacheSink(fixture.kafka, TestInfrastructure.uniqueName("sink-group"), fixture.topics, fixture.database).bindTo(metrics)) {
             sink.start();
             send(balance("a", 1, 0), balance("b", 1, 0));
             awaitTable(sink, balance("a", 1, 0), balance("b", 1, 0));
             assertThat(sink.rowsApplied()).isEqualTo(2);
 
-            jdbi.useHandle(h -> h.execute("ALTER TABLE account_balances RENAME TO account_balances_offline"));
+            fixture.jdbi.useHandle(h -> h.execute("ALTER TABLE account_balances RENAME TO account_balances_offline"));
             AccountBalance a2 = balance("a", 2, 500);
             AccountBalance b2 = balance("b", 2, 70);
             AccountBalance c1 = balance("c", 1, 0);
@@ -108,7 +81,7 @@ class BalanceCacheSinkIT {
             assertThat(sink.lag()).isEqualTo(3);
             assertThat(metrics.get(BalanceCacheSink.LAG_GAUGE).gauge().value()).as("the lag, as a metric").isEqualTo(3);
 
-            jdbi.useHandle(h -> h.execute("ALTER TABLE account_balances_offline RENAME TO account_balances"));
+            fixture.jdbi.useHandle(h -> h.execute("ALTER TABLE account_balances_offline RENAME TO account_balances"));
             awaitTable(sink, a2, b2, c1);
             assertThat(sink.rowsApplied()).as("each new row written exactly once").isEqualTo(5);
         }
@@ -116,7 +89,7 @@ class BalanceCacheSinkIT {
 
     @Test
     void keepsAnApplicationsBalanceColumnInStepWithBoundParameters() throws Exception {
-        jdbi.useHandle(h -> {
+        fixture.jdbi.useHandle(h -> {
             h.execute("CREATE TABLE wallets (id text PRIMARY KEY, balance bigint NOT NULL, locked_balance bigint NOT NULL)");
             h.execute("INSERT INTO wallets VALUES ('a', 0, 0), ('b', 0, 0), ('x''; DROP TABLE wallets; --', 0, 0)");
         });
@@ -125,14 +98,14 @@ class BalanceCacheSinkIT {
         AccountBalance b2 = balance("b", 2, 1);
         AccountBalance hostile = balance("x'; DROP TABLE wallets; --", 1, 42);
         send(balance("a", 1, 0), balance("a", 2, 10_000), a3, b2, hostile, balance("c", 1, 5));
-        try (BalanceCacheSink sink = new BalanceCacheSink(kafka, TestInfrastructure.uniqueName("sink-app"), topics,
-                database, Optional.of(sql))) {
+        try (BalanceCacheSink sink = new BalanceCacheSink(fixture.kafka, TestInfrastructure.uniqueName("sink-app"), fixture.topics,
+                fixture.database, Optional.of(sql))) {
             sink.start();
             awaitTable(sink, a3, b2, balance("c", 1, 5), hostile);
             assertThat(wallets()).containsExactly("a 7450 30", "b 1 20", "x'; DROP TABLE wallets; -- 42 10");
 
             // An application's own edit stays until a newer version comes; a stale record does not move it back.
-            jdbi.useHandle(h -> h.execute("UPDATE wallets SET balance = 999 WHERE id = 'a'"));
+            fixture.jdbi.useHandle(h -> h.execute("UPDATE wallets SET balance = 999 WHERE id = 'a'"));
             send(balance("a", 2, 10_000));
             Thread.sleep(1_000);
             Eventually.await("the sink has read the stale record", TIMEOUT, sink::isCaughtUp);
@@ -143,15 +116,12 @@ class BalanceCacheSinkIT {
     }
 
     private List<String> wallets() {
-        return jdbi.withHandle(h -> h.createQuery("SELECT id || ' ' || balance || ' ' || locked_balance FROM wallets ORDER BY id")
+        return fixture.jdbi.withHandle(h -> h.createQuery("SELECT id || ' ' || balance || ' ' || locked_balance FROM wallets ORDER BY id")
                 .mapTo(String.class).list());
     }
 
     private void send(AccountBalance... balances) {
-        for (AccountBalance b : balances) {
-            producer.send(new ProducerRecord<>(topics.balances(), b.getAccountId(), b));
-        }
-        producer.flush();
+        fixture.send(List.of(balances));
     }
 
     private void awaitTable(BalanceCacheSink sink, AccountBalance... expected) throws InterruptedException {
@@ -161,7 +131,7 @@ class BalanceCacheSinkIT {
     }
 
     private List<CachedBalance> table() {
-        return jdbi.withExtension(AccountBalanceTable.class, AccountBalanceTable::findAll);
+        return fixture.table();
     }
 
     private static AccountBalance balance(String accountId, long version, long availableMinor) {

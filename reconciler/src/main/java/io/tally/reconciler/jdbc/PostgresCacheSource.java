@@ -1,14 +1,21 @@
 package io.tally.reconciler.jdbc;
 
+import io.tally.core.Ids;
 import io.tally.core.reconciliation.BalanceView;
+import io.tally.projector.jdbc.BalanceQuarantineTable;
 import io.tally.reconciler.AccountOrder;
 import io.tally.reconciler.CloseableIterator;
+import io.tally.reconciler.QuarantinedAccountException;
 import io.tally.reconciler.SourceRowException;
 import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -39,6 +46,17 @@ import org.jdbi.v3.core.statement.StatementContext;
  * the {@code long} range) is yielded as a {@link SourceRowException} and the stream goes on; a row
  * without an account id is reported the same way with no id.
  *
+ * <p>{@link #accountBalances} also merges in the projector's {@code account_balances_quarantine}
+ * (the records its cache sink set aside, issue 21), read in the same snapshot (a repeatable-read
+ * transaction) by a second cursor in the order of the ids' UTF-8 bytes, which is
+ * {@link AccountOrder}: an account whose newest quarantined row has no version (an undecodable
+ * record) or a version above its {@code account_balances} row's, or that has no row there, is
+ * yielded as a {@link QuarantinedAccountException} (with the older row, if any) in its place in the
+ * order; an older quarantined row, which the cache has since moved past, changes nothing. Ids are
+ * compared exactly ({@code bytea}: text cannot hold an id with NUL). A quarantined record without a
+ * key, or whose key is not UTF-8, has no place in the order and is reported as an error without an
+ * account.
+ *
  * <p>Holds a connection and an open transaction until {@link #close()}d. Not thread-safe.
  */
 public final class PostgresCacheSource implements CloseableIterator<BalanceView> {
@@ -49,19 +67,32 @@ public final class PostgresCacheSource implements CloseableIterator<BalanceView>
     public static final String ACCOUNT_BALANCES = "account_balances";
     /** Rows fetched per round trip unless told otherwise. */
     public static final int DEFAULT_FETCH_SIZE = 10_000;
+    /**
+     * The quarantined records of {@link #accountBalances}: per account, the newest first (an
+     * undecodable record, without a version, before any), accounts in the order of their ids' bytes,
+     * those without a key last.
+     */
+    static final String QUARANTINE_SQL = "SELECT account_id_utf8, version, reason, sqlstate, message, source_topic,"
+            + " source_partition, source_offset FROM " + BalanceQuarantineTable.TABLE
+            + " ORDER BY account_id_utf8 NULLS LAST, version DESC NULLS FIRST, quarantined_at DESC, source_offset DESC";
 
     private final Handle handle;
     private final ResultIterator<Read> rows;
+    /** {@code null} unless the quarantine is merged in ({@link #accountBalances}). */
+    private final ResultIterator<Quarantined> quarantine;
+    private Read cacheHead;
+    private Quarantined quarantineHead;
     private boolean closed;
 
-    private PostgresCacheSource(Handle handle, ResultIterator<Read> rows) {
+    private PostgresCacheSource(Handle handle, ResultIterator<Read> rows, ResultIterator<Quarantined> quarantine) {
         this.handle = handle;
         this.rows = rows;
+        this.quarantine = quarantine;
     }
 
     /**
      * Streams the projector's {@code account_balances} table ({@code ProjectorSchema}), with
-     * {@value #DEFAULT_FETCH_SIZE} rows per fetch.
+     * {@value #DEFAULT_FETCH_SIZE} rows per fetch, and its quarantined accounts (class documentation).
      *
      * @param jdbi the cache's database
      * @return the source; close it
@@ -69,7 +100,7 @@ public final class PostgresCacheSource implements CloseableIterator<BalanceView>
      * @throws IllegalStateException if the database is not UTF-8
      */
     public static PostgresCacheSource accountBalances(Jdbi jdbi) {
-        return query(jdbi, ACCOUNT_BALANCES_SQL, Map.of(), DEFAULT_FETCH_SIZE);
+        return open(jdbi, ACCOUNT_BALANCES_SQL, Map.of(), DEFAULT_FETCH_SIZE, true);
     }
 
     /**
@@ -87,6 +118,11 @@ public final class PostgresCacheSource implements CloseableIterator<BalanceView>
      * @throws IllegalStateException if the database is not UTF-8
      */
     public static PostgresCacheSource query(Jdbi jdbi, String sql, Map<String, ?> bindings, int fetchSize) {
+        return open(jdbi, sql, bindings, fetchSize, false);
+    }
+
+    private static PostgresCacheSource open(Jdbi jdbi, String sql, Map<String, ?> bindings, int fetchSize,
+            boolean withQuarantine) {
         Objects.requireNonNull(jdbi, "jdbi");
         Objects.requireNonNull(bindings, "bindings");
         if (fetchSize < 1) {
@@ -102,14 +138,21 @@ public final class PostgresCacheSource implements CloseableIterator<BalanceView>
             }
             // PostgreSQL streams with a fetch size only inside a transaction; otherwise it sends every row at once.
             handle.begin();
-            handle.execute("SET TRANSACTION READ ONLY");
+            // Two cursors read one snapshot only under repeatable read.
+            handle.execute(withQuarantine ? "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+                    : "SET TRANSACTION READ ONLY");
             ResultIterator<Read> rows = handle.createQuery(ordered)
                     .setTemplateEngine(new NoTemplateEngine())
                     .bindMap(bindings)
                     .setFetchSize(fetchSize)
                     .map(new RowReader())
                     .iterator();
-            return new PostgresCacheSource(handle, rows);
+            ResultIterator<Quarantined> quarantine = !withQuarantine ? null : handle.createQuery(QUARANTINE_SQL)
+                    .setTemplateEngine(new NoTemplateEngine())
+                    .setFetchSize(fetchSize)
+                    .map(Quarantined::read)
+                    .iterator();
+            return new PostgresCacheSource(handle, rows, quarantine);
         } catch (RuntimeException e) {
             release(handle, e);
             throw e;
@@ -141,13 +184,17 @@ public final class PostgresCacheSource implements CloseableIterator<BalanceView>
         if (closed) {
             throw new IllegalStateException("the cache source is closed");
         }
-        return rows.hasNext();
+        return cacheHead != null || rows.hasNext()
+                || quarantine != null && (quarantineHead != null || quarantine.hasNext());
     }
 
     /**
      * The next row's view.
      *
-     * @throws SourceRowException if the row's values cannot be read; the next call goes on
+     * @throws QuarantinedAccountException for an account whose newest row the cache sink quarantined
+     *     (class documentation); the next call goes on
+     * @throws SourceRowException if the row's values cannot be read, or for a quarantined record
+     *     without an account id; the next call goes on
      * @throws NoSuchElementException if there is none
      * @throws org.jdbi.v3.core.JdbiException if fetching fails
      */
@@ -156,11 +203,63 @@ public final class PostgresCacheSource implements CloseableIterator<BalanceView>
         if (!hasNext()) {
             throw new NoSuchElementException();
         }
-        Read read = rows.next();
+        if (quarantine == null) {
+            return viewOf(rows.next());
+        }
+        if (cacheHead == null && rows.hasNext()) {
+            cacheHead = rows.next();
+        }
+        if (quarantineHead == null && quarantine.hasNext()) {
+            quarantineHead = quarantine.next();
+        }
+        Read cache = cacheHead;
+        Quarantined quarantined = quarantineHead;
+        if (quarantined != null && quarantined.accountId == null) {
+            int records = takeQuarantined();
+            throw new SourceRowException(null, quarantined.reason(records));
+        }
+        int order = quarantined == null ? -1 : cache == null ? 1 : AccountOrder.compareIds(cache.accountId, quarantined.accountId);
+        if (order < 0) {
+            cacheHead = null;
+            return viewOf(cache);
+        }
+        int records = takeQuarantined();
+        BalanceView older = null;
+        if (order == 0) {
+            cacheHead = null;
+            older = cache.view;
+            if (quarantined.version != null && older != null && older.version() != null
+                    && older.version() >= quarantined.version) {
+                return older; // the cache has moved past the refused version since
+            }
+        }
+        throw new QuarantinedAccountException(quarantined.accountId, older, quarantined.reason(records));
+    }
+
+    private static BalanceView viewOf(Read read) {
         if (read.error != null) {
             throw new SourceRowException(read.accountId, read.error);
         }
         return read.view;
+    }
+
+    /**
+     * Moves past the head of the quarantine and the older rows of the same account (the same id bytes;
+     * rows without an id are one each); the number of rows passed.
+     */
+    private int takeQuarantined() {
+        Quarantined taken = quarantineHead;
+        quarantineHead = null;
+        int records = 1;
+        while (taken.idUtf8 != null && quarantine.hasNext()) {
+            Quarantined next = quarantine.next();
+            if (!Arrays.equals(next.idUtf8, taken.idUtf8)) {
+                quarantineHead = next;
+                break;
+            }
+            records++;
+        }
+        return records;
     }
 
     /** Closes the cursor, ends the read-only transaction and returns the connection; idempotent. */
@@ -173,6 +272,9 @@ public final class PostgresCacheSource implements CloseableIterator<BalanceView>
         RuntimeException failure = null;
         try {
             rows.close();
+            if (quarantine != null) {
+                quarantine.close();
+            }
         } catch (RuntimeException e) {
             failure = e;
         }
@@ -197,6 +299,47 @@ public final class PostgresCacheSource implements CloseableIterator<BalanceView>
                 throw e;
             }
             primary.addSuppressed(e);
+        }
+    }
+
+    /**
+     * The newest quarantined record of an account, as {@link #QUARANTINE_SQL} reads it.
+     *
+     * @param idUtf8 the account id's bytes, or {@code null} (a record without a key)
+     * @param accountId those bytes decoded, or {@code null} if there are none or they are not UTF-8
+     */
+    private record Quarantined(byte[] idUtf8, String accountId, Long version, String kind, String sqlState,
+            String message, String source) {
+
+        static Quarantined read(ResultSet rs, StatementContext ctx) throws SQLException {
+            byte[] id = rs.getBytes("account_id_utf8");
+            long version = rs.getLong("version");
+            Long versionValue = rs.wasNull() ? null : version;
+            String source = rs.getString("source_topic") + "-" + rs.getInt("source_partition") + "@"
+                    + rs.getLong("source_offset");
+            return new Quarantined(id, id == null ? null : utf8(id), versionValue, rs.getString("reason"),
+                    rs.getString("sqlstate"), rs.getString("message"), source);
+        }
+
+        private static String utf8(byte[] bytes) {
+            try {
+                return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+            } catch (CharacterCodingException e) {
+                return null;
+            }
+        }
+
+        /** The reason, for the report: what was set aside, why, where it was read and where it is. */
+        String reason(int records) {
+            String whose = accountId != null ? "of this account"
+                    : idUtf8 == null ? "without a key"
+                    : "whose key is not UTF-8 (" + Ids.printable(new String(idUtf8, StandardCharsets.UTF_8)) + ")";
+            String what = "UNDECODABLE".equals(kind)
+                    ? "could not decode a ledger.balances record " + whose
+                    : "had version " + version + " " + whose + " refused by PostgreSQL (SQLSTATE " + sqlState + ")";
+            String more = records > 1 ? " (and " + (records - 1) + " older quarantined records)" : "";
+            return "the cache sink " + what + " at " + source + more + ": "
+                    + message.strip().replaceAll("\\s*\\R\\s*", "; ") + "; it is in " + BalanceQuarantineTable.TABLE;
         }
     }
 

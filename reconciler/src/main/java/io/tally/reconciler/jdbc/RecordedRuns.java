@@ -29,10 +29,12 @@ import org.jdbi.v3.sqlobject.SqlObjectPlugin;
  * Reconciliation runs recorded in PostgreSQL (DESIGN.md, Stored caches and reconciliation: every
  * run is recorded with its counts and its discrepancies): a row in {@code reconciliation_runs} when
  * the run starts and its counts when it ends, and one row in {@code reconciliation_discrepancies}
- * per account not in sync (drift, missing on a side, another currency, an error), written in
+ * per account not in sync (drift, missing on a side, another currency, quarantined by the cache, an
+ * error), written in
  * batches as the merge join streams, so memory stays bounded. A fixing run hands every auto-fixable
  * drift (tiers MINOR and WARN) to its {@link Fixer} and records what it did; CRITICAL drift is
- * recorded as {@link FixAction#NOT_AUTO_FIXABLE}. A run that breaks off (a source fails, the
+ * recorded as {@link FixAction#NOT_AUTO_FIXABLE}, and so is a {@code QUARANTINED} account, with the
+ * reason as its message: a cache correction would be refused as the row was. A run that breaks off (a source fails, the
  * fixer cannot send) is recorded as {@code FAILED} with the reason, and the exception is rethrown.
  *
  * <p>The tables must exist ({@link ReconcilerSchema#migrate}). Thread-safe: each {@link #run} keeps
@@ -117,7 +119,7 @@ public final class RecordedRuns {
             RunRow row = new RunRow(runId, sourceName, mode.name(), outcome.status(), null,
                     Instant.ofEpochMilli(clock.millis()), result.checked(), result.inSync(), result.drift(),
                     result.inFlight(), result.missingInCache(), result.missingInProjection(), result.currencyMismatch(),
-                    recorder.fixed, result.errors(), null);
+                    result.quarantined(), recorder.fixed, result.errors(), null);
             jdbi.useExtension(RunTable.class, t -> t.finish(row));
             return outcome;
         } catch (RuntimeException e) {
@@ -178,14 +180,24 @@ public final class RecordedRuns {
                     }
                 }
             }
+            add(row(c, action, message));
+        }
+
+        private DiscrepancyRow row(AccountComparison c, FixAction action, String message) {
             BalanceView e = c.expected();
             BalanceView a = c.actual();
             String currency = e != null && e.currencyCode() != null ? e.currencyCode() : a != null ? a.currencyCode() : null;
             Long difference = e != null && a != null ? difference(c) : null;
-            add(new DiscrepancyRow(runId, c.accountId(), c.status().name(), c.tier().name(), currency,
+            return new DiscrepancyRow(runId, c.accountId(), c.status().name(), c.tier().name(), currency,
                     e == null ? null : e.availableMinor(), e == null ? null : e.lockedMinor(), e == null ? null : e.version(),
                     a == null ? null : a.availableMinor(), a == null ? null : a.lockedMinor(), a == null ? null : a.version(),
-                    difference, sizeMinor, action.name(), message));
+                    difference, Discrepancy.sizeOf(c), action.name(), message);
+        }
+
+        @Override
+        public void onQuarantined(AccountComparison c, String reason) {
+            next.onQuarantined(c, reason);
+            add(row(c, FixAction.NOT_AUTO_FIXABLE, reason));
         }
 
         @Override

@@ -18,11 +18,12 @@ import java.time.Instant;
  * @param missingInCache accounts only in the projection
  * @param missingInProjection accounts only in the source
  * @param currencyMismatch accounts in another currency
+ * @param quarantined accounts whose newest cache row the cache sink quarantined
  * @param fixed corrections the run issued
  * @param errors accounts that could not be compared
  * @param failure why the run failed as a whole, or {@code null}
  */
 public record RunRow(String runId, String source, String mode, String status, Instant startedAt, Instant finishedAt,
         long checked, long inSync, long drift, long inFlight, long missingInCache, long missingInProjection,
-        long currencyMismatch, long fixed, long errors, String failure) {
+        long currencyMismatch, long quarantined, long fixed, long errors, String failure) {
 }

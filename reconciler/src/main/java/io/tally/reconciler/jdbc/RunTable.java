@@ -13,7 +13,7 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 
 /**
  * {@code reconciliation_runs} and {@code reconciliation_discrepancies} (migration
- * {@code V1__reconciliation_runs.sql}) as a Jdbi SqlObject.
+ * {@code V1__reconciliation_runs.sql}, {@code V2__quarantined_and_exact_account_ids.sql}) as a Jdbi SqlObject.
  *
  * <p>Thread-safe as Jdbi's on-demand objects are; an attached instance belongs to its handle.
  */
@@ -33,7 +33,7 @@ public interface RunTable {
             UPDATE reconciliation_runs SET status = :status, finished_at = :finishedAt, checked = :checked,
                 in_sync = :inSync, drift = :drift, in_flight = :inFlight, missing_in_cache = :missingInCache,
                 missing_in_projection = :missingInProjection, currency_mismatch = :currencyMismatch,
-                fixed = :fixed, errors = :errors
+                quarantined = :quarantined, fixed = :fixed, errors = :errors
             WHERE run_id = :runId""")
     int finish(@BindMethods RunRow run);
 
@@ -43,27 +43,27 @@ public interface RunTable {
             WHERE run_id = :runId""")
     int fail(@Bind("runId") String runId, @Bind("finishedAt") Instant finishedAt, @Bind("failure") String failure);
 
-    /** Adds discrepancies of a run. */
+    /** Adds discrepancies of a run, keyed by the account id's bytes (any id, NUL included). */
     @SqlBatch("""
-            INSERT INTO reconciliation_discrepancies (run_id, account_id, status, tier, currency,
+            INSERT INTO reconciliation_discrepancies (run_id, account_id, account_id_utf8, status, tier, currency,
                 expected_available_minor, expected_locked_minor, expected_version,
                 actual_available_minor, actual_locked_minor, actual_version, difference_minor, size_minor, fix, message)
-            VALUES (:runId, :accountId, :status, :tier, :currency, :expectedAvailableMinor, :expectedLockedMinor,
-                :expectedVersion, :actualAvailableMinor, :actualLockedMinor, :actualVersion, :differenceMinor,
-                :sizeMinor, :fix, :message)""")
+            VALUES (:runId, :accountIdText, :accountIdUtf8, :status, :tier, :currencyText, :expectedAvailableMinor,
+                :expectedLockedMinor, :expectedVersion, :actualAvailableMinor, :actualLockedMinor, :actualVersion,
+                :differenceMinor, :sizeMinor, :fix, :messageText)""")
     void addDiscrepancies(@BindMethods Collection<DiscrepancyRow> rows);
 
     /** One run. */
     @SqlQuery("""
             SELECT run_id, source, mode, status, started_at, finished_at, checked, in_sync, drift, in_flight,
-                missing_in_cache, missing_in_projection, currency_mismatch, fixed, errors, failure
+                missing_in_cache, missing_in_projection, currency_mismatch, quarantined, fixed, errors, failure
             FROM reconciliation_runs WHERE run_id = :runId""")
     Optional<RunRow> find(@Bind("runId") String runId);
 
     /** The latest runs, newest first. */
     @SqlQuery("""
             SELECT run_id, source, mode, status, started_at, finished_at, checked, in_sync, drift, in_flight,
-                missing_in_cache, missing_in_projection, currency_mismatch, fixed, errors, failure
+                missing_in_cache, missing_in_projection, currency_mismatch, quarantined, fixed, errors, failure
             FROM reconciliation_runs ORDER BY started_at DESC, run_id LIMIT :limit""")
     List<RunRow> latest(@Bind("limit") int limit);
 
@@ -73,6 +73,6 @@ public interface RunTable {
                 expected_version, actual_available_minor, actual_locked_minor, actual_version, difference_minor,
                 size_minor, fix, message
             FROM reconciliation_discrepancies WHERE run_id = :runId
-            ORDER BY size_minor DESC, account_id COLLATE "C" LIMIT :limit""")
+            ORDER BY size_minor DESC, account_id_utf8 LIMIT :limit""")
     List<DiscrepancyRow> largestFirst(@Bind("runId") String runId, @Bind("limit") int limit);
 }

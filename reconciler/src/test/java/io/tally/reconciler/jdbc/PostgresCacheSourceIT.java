@@ -4,22 +4,29 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
+import io.tally.core.Ids;
 import io.tally.core.reconciliation.BalanceView;
 import io.tally.core.reconciliation.Comparison.Measure;
 import io.tally.core.reconciliation.DriftTier;
 import io.tally.core.reconciliation.ReconciliationStatus;
 import io.tally.embedded.PostgresServer;
 import io.tally.embedded.testing.TestInfrastructure;
+import io.tally.projector.jdbc.BalanceQuarantineTable;
 import io.tally.projector.jdbc.ProjectorSchema;
+import io.tally.projector.jdbc.QuarantinedBalance;
 import io.tally.reconciler.AccountError;
 import io.tally.reconciler.AccountOrder;
 import io.tally.reconciler.CloseableIterator;
 import io.tally.reconciler.Discrepancy;
+import io.tally.reconciler.FixAction;
+import io.tally.reconciler.Fixer;
 import io.tally.reconciler.ReconciliationListener;
 import io.tally.reconciler.ReconciliationResult;
 import io.tally.reconciler.Reconciler;
+import io.tally.reconciler.RunMode;
 import io.tally.reconciler.SourceRowException;
 import io.tally.reconciler.TierPolicy;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -29,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.sqlobject.SqlObjectPlugin;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -40,10 +48,11 @@ class PostgresCacheSourceIT {
     private static final TierPolicy NGN = TierPolicy.byScale(Map.of("NGN", 2));
 
     private Jdbi jdbi;
+    private DataSource dataSource;
 
     @BeforeEach
     void freshDatabase() {
-        DataSource dataSource = PostgresServer.dataSource(TestInfrastructure.get().newDatabase("reconciler"));
+        dataSource = PostgresServer.dataSource(TestInfrastructure.get().newDatabase("reconciler"));
         ProjectorSchema.migrate(dataSource);
         jdbi = Jdbi.create(dataSource);
     }
@@ -223,5 +232,93 @@ class PostgresCacheSourceIT {
         assertThat(result.driftMinorByCurrency()).containsExactly(Map.entry("NGN", 25_950L));
         assertThat(listened).containsExactly("10:IN_SYNC", "100:DRIFT", "9:DRIFT", "B:DRIFT", "a:IN_SYNC",
                 "c:IN_FLIGHT", "missing-in-cache:MISSING_IN_CACHE", "stray:MISSING_IN_PROJECTION");
+    }
+
+    @Test
+    void quarantinedAccountsAreRecordedAsDriftWithTheirReasonAndNeverFixed() {
+        ReconcilerSchema.migrate(dataSource);
+        insertBalance("a", 100, 0, 5);      // in sync
+        insertBalance("b", 300, 0, 3);      // its version 4 was refused: QUARANTINED with its older row
+        insertBalance("c", 600, 0, 6);      // its version 5 was refused, since moved past: IN_SYNC
+        insertBalance("u", 70, 0, 2);       // an undecodable record of it: QUARANTINED until the row is deleted
+        Jdbi sql = Jdbi.create(dataSource).installPlugin(new SqlObjectPlugin());
+        sql.useExtension(BalanceQuarantineTable.class, t -> t.add(List.of(
+                rejected("b", 4, 10, "22021"), rejected("b", 2, 4, "23514"), rejected("c", 5, 11, "22021"),
+                rejected(NUL_ID, 2, 13, "22021"),
+                undecodable("u".getBytes(StandardCharsets.UTF_8), 14), undecodable(null, 15),
+                undecodable(new byte[] {(byte) 0xff, 'k'}, 16))));
+        List<BalanceView> projection = List.of(ngn("a", 100, 5), ngn("b", 400, 4), ngn("c", 600, 6),
+                ngn(NUL_ID, 900, 2), ngn("u", 70, 2));
+        List<String> fixed = new ArrayList<>();
+        RecordedRuns runs = new RecordedRuns(Jdbi.create(dataSource),
+                new Reconciler(NGN, Clock.fixed(Instant.EPOCH, ZoneOffset.UTC)), Clock.systemUTC());
+
+        RecordedRuns.Outcome outcome;
+        try (PostgresCacheSource cache = PostgresCacheSource.accountBalances(jdbi)) {
+            outcome = runs.run("run-q", PostgresCacheSource.ACCOUNT_BALANCES, Measure.AVAILABLE_AND_LOCKED, RunMode.FIX,
+                    projection.iterator(), cache, recordingFixer(fixed), ReconciliationListener.NONE);
+        }
+
+        assertThat(outcome.exitCode()).isEqualTo(1);
+        assertThat(outcome.result().quarantined()).isEqualTo(3);
+        assertThat(outcome.result().inSync()).isEqualTo(2);
+        assertThat(outcome.result().errors()).as("the records without a place in the account order").isEqualTo(2);
+        assertThat(fixed).as("a quarantined account is never corrected").isEmpty();
+        assertThat(outcome.fixed()).isZero();
+        RunRow run = sql.withExtension(RunTable.class, t -> t.find("run-q")).orElseThrow();
+        assertThat(run.status()).isEqualTo("DRIFT");
+        assertThat(run.quarantined()).isEqualTo(3);
+        List<DiscrepancyRow> rows = sql.withExtension(RunTable.class, t -> t.largestFirst("run-q", 10));
+        assertThat(rows).extracting(DiscrepancyRow::accountId, DiscrepancyRow::status, DiscrepancyRow::fix,
+                        DiscrepancyRow::actualVersion, DiscrepancyRow::sizeMinor)
+                .containsExactly(
+                        tuple("m1\\u0000x", "QUARANTINED", "NOT_AUTO_FIXABLE", null, 900L),
+                        tuple("b", "QUARANTINED", "NOT_AUTO_FIXABLE", 3L, 400L),
+                        tuple("u", "QUARANTINED", "NOT_AUTO_FIXABLE", 2L, 70L));
+        assertThat(rows.get(0).message()).contains("version 2", "SQLSTATE 22021", "@13",
+                "account_balances_quarantine").doesNotContain("older");
+        assertThat(rows.get(1).message()).contains("version 4", "@10", "(and 1 older quarantined records)");
+        assertThat(rows.get(2).message()).contains("could not decode", "@14");
+        byte[] key = jdbi.withHandle(h -> h.createQuery(
+                "SELECT account_id_utf8 FROM reconciliation_discrepancies WHERE account_id = 'm1\\u0000x'")
+                .mapTo(byte[].class).one());
+        assertThat(new String(key, StandardCharsets.UTF_8)).as("the id, exactly").isEqualTo(NUL_ID);
+        assertThat(outcome.result().errorSamples()).extracting(AccountError::message).allSatisfy(m ->
+                assertThat(m).contains("could not decode a ledger.balances record"));
+    }
+
+    private static final String NUL_ID = "m1\u0000x";
+
+    private static BalanceView ngn(String id, long availableMinor, long version) {
+        return new BalanceView(id, "NGN", availableMinor, 0, version);
+    }
+
+    private static QuarantinedBalance rejected(String accountId, long version, long offset, String sqlState) {
+        return new QuarantinedBalance("ledger.balances", 0, offset, accountId.getBytes(StandardCharsets.UTF_8),
+                Ids.printable(accountId), version, QuarantinedBalance.Reason.REJECTED, sqlState,
+                "ERROR: refused\n  Where: unnamed portal parameter $1", null, null);
+    }
+
+    private static QuarantinedBalance undecodable(byte[] key, long offset) {
+        return new QuarantinedBalance("ledger.balances", 1, offset, key, "?", null,
+                QuarantinedBalance.Reason.UNDECODABLE, null, "Error deserializing VALUE", new byte[] {1, 2}, null);
+    }
+
+    private static Fixer recordingFixer(List<String> fixed) {
+        return new Fixer() {
+            @Override
+            public FixAction fix(String runId, io.tally.core.reconciliation.AccountComparison comparison, long nowMs) {
+                fixed.add(comparison.accountId());
+                return FixAction.CORRECTION_EMITTED;
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 }
