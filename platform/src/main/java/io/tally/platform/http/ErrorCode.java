@@ -3,7 +3,7 @@ package io.tally.platform.http;
 import java.util.Optional;
 
 /**
- * The codes of the 4xx answers the HTTP layer gives itself, each with its status. Answers about the
+ * The codes of the error answers the HTTP layer gives itself (its 4xx, and 503), each with its status. Answers about the
  * ledger's decisions (422, and 409 for a reused idempotency key) carry the ledger's own rejection
  * code instead ({@code io.tally.core.RejectionCode}); a status without a code here (a 414 or 431 from
  * Jetty, say) gets the name of Javalin's {@code HttpStatus} ({@code URI_TOO_LONG}).
@@ -24,7 +24,9 @@ public enum ErrorCode {
     /** 413: the body is larger than the endpoint reads, declared or streamed (chunked). */
     BODY_TOO_LARGE(413),
     /** 415: the body is not declared as {@code application/json} (UTF-8). */
-    UNSUPPORTED_MEDIA_TYPE(415);
+    UNSUPPORTED_MEDIA_TYPE(415),
+    /** 503: the service cannot take or answer the request now; {@code Retry-After} says when to ask again. */
+    UNAVAILABLE(503);
 
     private final int status;
 

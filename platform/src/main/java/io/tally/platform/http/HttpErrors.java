@@ -45,15 +45,14 @@ public final class HttpErrors {
     public static void configure(JavalinConfig config) {
         config.http.prefer405over404 = true;
         config.router.mount(router -> router.exception(HttpResponseException.class, (e, ctx) -> {
-            if (e.getStatus() == ErrorCode.METHOD_NOT_ALLOWED.status()) {
-                String allowed = e.getDetails().get("availableMethods");
-                if (allowed != null) {
-                    ctx.header("Allow", allowed);
-                }
+            String message = Ids.printable(String.valueOf(e.getMessage()));
+            String allowed = e.getDetails().get("availableMethods");
+            if (e instanceof EndpointNotFound) {
+                message = "there is no endpoint " + ctx.method() + " " + Ids.printable(ctx.path());
+            } else if (e.getStatus() == ErrorCode.METHOD_NOT_ALLOWED.status() && allowed != null) {
+                ctx.header("Allow", allowed);
+                message = Ids.printable(ctx.path()) + " does not take " + ctx.method() + ", only " + allowed;
             }
-            String message = e instanceof EndpointNotFound
-                    ? "there is no endpoint " + ctx.method() + " " + Ids.printable(ctx.path())
-                    : Ids.printable(String.valueOf(e.getMessage()));
             answer(ctx, e.getStatus(), bodyOf(e.getStatus(), message));
         }));
         config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
