@@ -360,6 +360,49 @@ class LedgerHttpHostileIT {
         assertThat(JSON.readTree(reused.body()).get("fields").isArray()).isTrue();
     }
 
+    /**
+     * Each write endpoint reads exactly the members its OpenAPI body declares (additionalProperties
+     * false): a body with every declared member of the wrong type, plus one undeclared, is refused for
+     * each declared member's type and for the undeclared one as unknown, and for nothing else.
+     */
+    @Order(4)
+    @Test
+    void theOpenApiDocumentDeclaresExactlyTheMembersEachEndpointReads() throws Exception {
+        JsonNode openApi = JSON.readTree(fixture.http.send(fixture.to("/openapi.json").build(),
+                HttpResponse.BodyHandlers.ofString()).body());
+        int endpoints = 0;
+        for (var path = openApi.get("paths").fields(); path.hasNext(); ) {
+            var entry = path.next();
+            JsonNode post = entry.getValue().get("post");
+            if (post == null) {
+                continue;
+            }
+            endpoints++;
+            JsonNode declared = post.at("/requestBody/content/application~1json/schema");
+            assertThat(declared.get("additionalProperties").asBoolean(true)).as(entry.getKey()).isFalse();
+            StringBuilder body = new StringBuilder("{");
+            List<String> members = new ArrayList<>();
+            declared.get("properties").fieldNames().forEachRemaining(members::add);
+            for (String member : members) {
+                body.append('"').append(member).append("\":true,");
+            }
+            body.append("\"undeclared\":1}");
+            String uri = entry.getKey().replace("{accountId}", TARGET).replace("{holdId}", HOLD)
+                    .replace("{chargeId}", TARGET + ":3");
+            HttpResponse<String> refused = fixture.post(uri, "openapi-" + endpoints, LedgerHttpFixture.WRITER, body.toString());
+            assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+            List<String> wrongType = new ArrayList<>();
+            List<String> unknown = new ArrayList<>();
+            for (JsonNode field : JSON.readTree(refused.body()).get("fields")) {
+                (field.get("message").asText().equals("is not a field of this request") ? unknown : wrongType)
+                        .add(field.get("field").asText());
+            }
+            assertThat(wrongType).as(uri + ": " + refused.body()).containsExactlyInAnyOrderElementsOf(members);
+            assertThat(unknown).as(uri).containsExactly("undeclared");
+        }
+        assertThat(endpoints).isEqualTo(8);
+    }
+
     private static JsonNode expect201(HttpResponse<String> response) throws Exception {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
         return JSON.readTree(response.body());
