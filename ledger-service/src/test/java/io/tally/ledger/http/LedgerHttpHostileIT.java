@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tally.platform.http.RawHttp;
 import java.io.ByteArrayInputStream;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -296,9 +294,9 @@ class LedgerHttpHostileIT {
         int status;
         String body;
         if (c.raw != null) {
-            String[] answer = raw(c.raw);
-            status = Integer.parseInt(answer[0]);
-            body = answer[1];
+            RawHttp.Answer answer = RawHttp.send(fixture.port(), c.raw);
+            status = answer.status();
+            body = answer.body();
         } else {
             HttpResponse<String> response = fixture.http.send(c.build(fixture), HttpResponse.BodyHandlers.ofString());
             status = response.statusCode();
@@ -421,19 +419,6 @@ class LedgerHttpHostileIT {
         Case c = new Case(name, "RAW", null, null);
         c.raw = request;
         return c;
-    }
-
-    /** Writes {@code request} on a socket as it stands; the answer's status and body. */
-    private static String[] raw(String request) throws Exception {
-        try (Socket socket = new Socket("127.0.0.1", fixture.port())) {
-            socket.setSoTimeout(30_000);
-            OutputStream out = socket.getOutputStream();
-            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
-            out.flush();
-            InputStream in = socket.getInputStream();
-            String response = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
-            return new String[] {response.substring(9, 12), response.substring(response.indexOf("\r\n\r\n") + 4)};
-        }
     }
 
     /** One hostile request and what it must be answered; a valid write to start from, spoiled by its builder calls. */

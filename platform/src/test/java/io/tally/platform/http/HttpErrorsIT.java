@@ -6,9 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import java.io.ByteArrayInputStream;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -123,27 +120,13 @@ class HttpErrorsIT {
 
     @Test
     void aRequestLineJettyCannotParseIsAnsweredInTheOneShape() throws Exception {
-        String[] answer = raw("POST /things\u0001 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
-        errorOf(400, "INVALID_REQUEST", Integer.parseInt(answer[0]), answer[1]);
+        RawHttp.Answer answer = RawHttp.send(app.port(), "POST /things\u0001 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+        errorOf(400, "INVALID_REQUEST", answer.status(), answer.body());
     }
 
     @Test
     void headersPastJettysLimitAreAnsweredInTheOneShape() throws Exception {
-        String[] answer = raw("GET /things HTTP/1.1\r\nHost: x\r\nX-Big: " + "y".repeat(20_000) + "\r\n\r\n");
-        errorOf(431, "REQUEST_HEADER_FIELDS_TOO_LARGE", Integer.parseInt(answer[0]), answer[1]);
-    }
-
-    /** Writes {@code request} on a socket as it stands; the answer's status and body. */
-    private static String[] raw(String request) throws Exception {
-        try (Socket socket = new Socket("127.0.0.1", app.port())) {
-            socket.setSoTimeout(10_000);
-            OutputStream out = socket.getOutputStream();
-            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
-            out.flush();
-            InputStream in = socket.getInputStream();
-            String response = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
-            String status = response.substring("HTTP/1.1 ".length(), "HTTP/1.1 ".length() + 3);
-            return new String[] {status, response.substring(response.indexOf("\r\n\r\n") + 4)};
-        }
+        RawHttp.Answer answer = RawHttp.send(app.port(), "GET /things HTTP/1.1\r\nHost: x\r\nX-Big: " + "y".repeat(20_000) + "\r\n\r\n");
+        errorOf(431, "REQUEST_HEADER_FIELDS_TOO_LARGE", answer.status(), answer.body());
     }
 }

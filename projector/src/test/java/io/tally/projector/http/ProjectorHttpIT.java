@@ -174,12 +174,8 @@ class ProjectorHttpIT {
 
     @Test
     void aProjectorThatIsNotRunningAnswers503(@TempDir Path stateDir) throws Exception {
-        ProjectorConfig config = config(stateDir);
-        try (ProjectorApp app = new ProjectorApp(config, new SimpleMeterRegistry());
-                ProjectorHttpApi api = new ProjectorHttpApi(app, HostInfo.buildFromEndpoint(
-                        (String) config.kafkaProperties().get(StreamsConfig.APPLICATION_SERVER_CONFIG)),
-                        ProjectorHttpIT::access, Duration.ofSeconds(1), new SimpleMeterRegistry())
-                        .start("127.0.0.1", 0)) {
+        try (Idle idle = Idle.start(config(stateDir))) {
+            ProjectorHttpApi api = idle.api();
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(
                     "http://127.0.0.1:" + api.port() + "/v1/accounts/a/balance")).header("Authorization", "Bearer " + READER)
                     .build(), HttpResponse.BodyHandlers.ofString());
@@ -197,12 +193,8 @@ class ProjectorHttpIT {
      */
     @Test
     void malformedIdsAreRefusedByNameBeforeAnyRouting(@TempDir Path stateDir) throws Exception {
-        ProjectorConfig config = config(stateDir);
-        try (ProjectorApp app = new ProjectorApp(config, new SimpleMeterRegistry());
-                ProjectorHttpApi api = new ProjectorHttpApi(app, HostInfo.buildFromEndpoint(
-                        (String) config.kafkaProperties().get(StreamsConfig.APPLICATION_SERVER_CONFIG)),
-                        ProjectorHttpIT::access, Duration.ofSeconds(1), new SimpleMeterRegistry())
-                        .start("127.0.0.1", 0)) {
+        try (Idle idle = Idle.start(config(stateDir))) {
+            ProjectorHttpApi api = idle.api();
             String base = "http://127.0.0.1:" + api.port();
             for (String[] c : new String[][] {
                 {"/v1/accounts/a%2Fb/balance", "accountId"}, {"/v1/accounts/%2E%2E/balance", "accountId"},
@@ -225,6 +217,22 @@ class ProjectorHttpIT {
                     .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
             assertError(post, 405, "METHOD_NOT_ALLOWED");
             assertThat(post.headers().firstValue("Allow")).hasValue("GET");
+        }
+    }
+
+    /** A projector that is built and never started, and its HTTP API on a free port. */
+    private record Idle(ProjectorApp app, ProjectorHttpApi api) implements AutoCloseable {
+        static Idle start(ProjectorConfig config) {
+            ProjectorApp app = new ProjectorApp(config, new SimpleMeterRegistry());
+            return new Idle(app, new ProjectorHttpApi(app, HostInfo.buildFromEndpoint(
+                    (String) config.kafkaProperties().get(StreamsConfig.APPLICATION_SERVER_CONFIG)),
+                    ProjectorHttpIT::access, Duration.ofSeconds(1), new SimpleMeterRegistry()).start("127.0.0.1", 0));
+        }
+
+        @Override
+        public void close() {
+            api.close();
+            app.close();
         }
     }
 
