@@ -25,7 +25,7 @@ import org.apache.kafka.streams.KafkaStreams;
  * with topics of its own: the fixture of the HTTP ITs, one per test class. Tokens: {@link #WRITER}
  * (write, read) and {@link #READER} (read).
  */
-final class LedgerHttpFixture implements AutoCloseable {
+final class LedgerHttpFixture {
     static final String WRITER = "writer-token";
     static final String READER = "reader-token";
 
@@ -85,8 +85,8 @@ final class LedgerHttpFixture implements AutoCloseable {
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    @Override
-    public void close() throws Exception {
+    /** Stops the API, the outcome reader, the publisher and the service. */
+    void close() throws Exception {
         api.close();
         outcomes.close();
         publisher.close();

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -369,8 +370,7 @@ class LedgerHttpHostileIT {
         JsonNode openApi = JSON.readTree(fixture.http.send(fixture.to("/openapi.json").build(),
                 HttpResponse.BodyHandlers.ofString()).body());
         int endpoints = 0;
-        for (var path = openApi.get("paths").fields(); path.hasNext(); ) {
-            var entry = path.next();
+        for (Map.Entry<String, JsonNode> entry : openApi.get("paths").properties()) {
             JsonNode post = entry.getValue().get("post");
             if (post == null) {
                 continue;
