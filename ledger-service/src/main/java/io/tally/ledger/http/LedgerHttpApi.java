@@ -1,7 +1,5 @@
 package io.tally.ledger.http;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
@@ -10,8 +8,18 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tally.avro.LedgerRequest;
 import io.tally.avro.LedgerResult;
 import io.tally.avro.ResultStatus;
+import io.tally.core.Ids;
 import io.tally.core.RejectionCode;
 import io.tally.ledger.kafka.RequestPublisher;
+import io.tally.platform.http.BearerTokens;
+import io.tally.platform.http.ErrorBody;
+import io.tally.platform.http.ErrorCode;
+import io.tally.platform.http.FieldError;
+import io.tally.platform.http.FieldRules;
+import io.tally.platform.http.HttpErrors;
+import io.tally.platform.http.JsonBody;
+import io.tally.platform.http.JsonFields;
+import io.tally.platform.http.StrictJson;
 import io.tally.schemas.codec.RequestCodec;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,9 +27,11 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -42,13 +52,22 @@ import org.slf4j.LoggerFactory;
  * with a status URL when the outcome is not back in time, 401 without a valid bearer token, 403
  * without the endpoint's scope. Amounts are integer minor units.
  *
+ * <p>Input is strict (issue 21; DESIGN.md, HTTP): a write's body is one JSON object declared
+ * {@code application/json} (415 otherwise), at most {@value #MAX_BODY_BYTES} bytes (413), without
+ * duplicate, unknown or trailing members (400 naming them, {@link StrictJson}, {@link RequestBodies});
+ * every id in a path, a body or the {@code Idempotency-Key} header (exactly one) follows the core's
+ * grammar ({@link io.tally.core.Ids}), checked before anything is published. Every 4xx body, and the
+ * 503, is in the one error shape ({@link ErrorBody}: {@code code}, {@code message}, {@code fields}),
+ * Javalin's own 404 and 405 included ({@link HttpErrors#configure}).
+ *
  * <p>Thread-safe: Javalin serves requests concurrently; every collaborator is thread-safe.
  */
 public final class LedgerHttpApi implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LedgerHttpApi.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
-    /** The header every POST must carry. */
+    /** The header every POST must carry, once. */
     public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+    /** The largest body a write reads, in bytes (64 KiB: a request is a few hundred); a larger one is 413. */
+    public static final int MAX_BODY_BYTES = 64 * 1024;
 
     private final Javalin app;
     private final RequestPublisher publisher;
@@ -77,62 +96,60 @@ public final class LedgerHttpApi implements AutoCloseable {
         this.metrics = metrics;
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
-            config.http.maxRequestSize = 64 * 1024L;
+            config.http.maxRequestSize = MAX_BODY_BYTES;
+            HttpErrors.configure(config);
         });
-        app.post("/v1/accounts", secured(Tokens.Scope.WRITE, ctx -> write(ctx, (b, id, key, now) ->
-                RequestBodies.openAccount(b, id, key, now))));
+        app.post("/v1/accounts", secured(Tokens.Scope.WRITE, ctx -> write(ctx, RequestBodies::openAccount)));
         app.post("/v1/accounts/{accountId}/credits", secured(Tokens.Scope.WRITE, ctx -> write(ctx, (b, id, key, now) -> {
+            String account = b.pathName("accountId");
             Long amount = b.minor("amountMinor", true);
             String currency = b.currency();
-            return b.errors().isEmpty() ? RequestCodec.credit(id, key, ctx.pathParam("accountId"), currency, amount, now,
-                    b.text("reference", false)) : null;
+            String reference = b.reference();
+            return b.valid() ? RequestCodec.credit(id, key, account, currency, amount, now, reference) : null;
         })));
         app.post("/v1/accounts/{accountId}/charges", secured(Tokens.Scope.WRITE, ctx -> write(ctx, (b, id, key, now) -> {
+            String account = b.pathName("accountId");
             Long amount = b.minor("amountMinor", true);
             String currency = b.currency();
-            return b.errors().isEmpty() ? RequestCodec.charge(id, key, ctx.pathParam("accountId"), currency, amount, now,
-                    b.text("reference", false)) : null;
+            String reference = b.reference();
+            return b.valid() ? RequestCodec.charge(id, key, account, currency, amount, now, reference) : null;
         })));
         app.post("/v1/accounts/{accountId}/holds", secured(Tokens.Scope.WRITE, ctx -> write(ctx, (b, id, key, now) -> {
-            String holdId = b.text("holdId", true);
+            String account = b.pathName("accountId");
+            String holdId = b.name("holdId", true);
             Long amount = b.minor("amountMinor", true);
             String currency = b.currency();
             Long expiresAtMs = b.instantMs("expiresAt");
-            return b.errors().isEmpty() ? RequestCodec.placeHold(id, key, ctx.pathParam("accountId"), currency, holdId,
-                    amount, expiresAtMs, now) : null;
+            return b.valid() ? RequestCodec.placeHold(id, key, account, currency, holdId, amount, expiresAtMs, now) : null;
         })));
         app.post("/v1/holds/{holdId}/captures", secured(Tokens.Scope.WRITE, ctx -> write(ctx, (b, id, key, now) -> {
-            String account = b.text("accountId", true);
+            String holdId = b.pathName("holdId");
+            String account = b.name("accountId", true);
             Long amount = b.minor("amountMinor", true);
             String currency = b.currency();
-            String payee = b.text("payeeAccountId", false);
-            return b.errors().isEmpty() ? RequestCodec.captureHold(id, key, account, currency, ctx.pathParam("holdId"),
-                    amount, payee, now) : null;
+            String payee = b.name("payeeAccountId", false);
+            return b.valid() ? RequestCodec.captureHold(id, key, account, currency, holdId, amount, payee, now) : null;
         })));
         app.post("/v1/holds/{holdId}/releases", secured(Tokens.Scope.WRITE, ctx -> write(ctx, (b, id, key, now) -> {
-            String account = b.text("accountId", true);
+            String holdId = b.pathName("holdId");
+            String account = b.name("accountId", true);
             Long amount = b.minor("amountMinor", false);
             String currency = b.currency();
-            return b.errors().isEmpty() ? RequestCodec.releaseHold(id, key, account, currency, ctx.pathParam("holdId"),
-                    amount, now) : null;
+            return b.valid() ? RequestCodec.releaseHold(id, key, account, currency, holdId, amount, now) : null;
         })));
         app.post("/v1/charges/{chargeId}/refunds", secured(Tokens.Scope.WRITE, ctx -> write(ctx, (b, id, key, now) -> {
-            String chargeId = ctx.pathParam("chargeId");
-            int colon = chargeId.lastIndexOf(':');
-            if (colon <= 0) {
-                b.errors().add(new RequestBodies.FieldError("chargeId", "must be a charge's event id, <accountId>:<version>"));
-            }
+            String chargeId = b.pathEventId("chargeId");
             Long amount = b.minor("amountMinor", true);
             String currency = b.currency();
-            return b.errors().isEmpty() ? RequestCodec.refundCharge(id, key, chargeId.substring(0, colon), currency,
-                    chargeId, amount, now) : null;
+            return b.valid() ? RequestCodec.refundCharge(id, key, Ids.accountOfEventId(chargeId), currency, chargeId,
+                    amount, now) : null;
         })));
         app.post("/v1/transfers", secured(Tokens.Scope.WRITE, ctx -> write(ctx, (b, id, key, now) -> {
-            String from = b.text("fromAccountId", true);
-            String to = b.text("toAccountId", true);
+            String from = b.name("fromAccountId", true);
+            String to = b.name("toAccountId", true);
             Long amount = b.minor("amountMinor", true);
             String currency = b.currency();
-            return b.errors().isEmpty() ? RequestCodec.transfer(id, key, from, currency, to, amount, now) : null;
+            return b.valid() ? RequestCodec.transfer(id, key, from, currency, to, amount, now) : null;
         })));
         app.get("/v1/requests/{requestId}", secured(Tokens.Scope.READ, this::status));
         // Liveness: the process answers. Readiness (also /health): Kafka Streams is RUNNING, so writes are decided.
@@ -167,27 +184,28 @@ public final class LedgerHttpApi implements AutoCloseable {
     }
 
     private void write(Context ctx, BodyReader reader) {
-        String key = ctx.header(IDEMPOTENCY_KEY);
-        if (key == null || key.isBlank() || key.length() > 255) {
-            fieldErrors(ctx, List.of(new RequestBodies.FieldError(IDEMPOTENCY_KEY, "header is required (1-255 characters)")));
+        JsonBody read = StrictJson.read(ctx, MAX_BODY_BYTES);
+        if (read instanceof JsonBody.Refused refused) {
+            HttpErrors.answer(ctx, refused.status(), refused.error());
             return;
         }
-        JsonNode json;
-        try {
-            json = JSON.readTree(ctx.bodyAsBytes());
-        } catch (IOException e) {
-            fieldErrors(ctx, List.of(new RequestBodies.FieldError("body", "is not JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()))));
-            return;
+        List<FieldError> errors = new ArrayList<>();
+        String key = FieldRules.onlyHeader(ctx, IDEMPOTENCY_KEY, errors);
+        if (key != null) {
+            FieldRules.key(IDEMPOTENCY_KEY, key).ifPresent(errors::add);
         }
-        if (json == null || !json.isObject()) {
-            fieldErrors(ctx, List.of(new RequestBodies.FieldError("body", "must be a JSON object")));
-            return;
+        JsonFields fields = null;
+        if (read instanceof JsonBody.Malformed malformed) {
+            errors.add(malformed.error());
+        } else {
+            fields = ((JsonBody.Parsed) read).fields();
         }
-        RequestBodies body = new RequestBodies(json);
+        RequestBodies body = new RequestBodies(ctx, fields, errors);
         String requestId = UUID.randomUUID().toString();
         LedgerRequest request = reader.read(body, requestId, key, clock.millis());
-        if (request == null || !body.errors().isEmpty()) {
-            fieldErrors(ctx, body.errors());
+        List<FieldError> invalid = body.errors();
+        if (request == null || !invalid.isEmpty()) {
+            HttpErrors.invalid(ctx, invalid);
             return;
         }
         CompletableFuture<LedgerResult> outcome = outcomes.register(requestId);
@@ -211,9 +229,10 @@ public final class LedgerHttpApi implements AutoCloseable {
                     } else {
                         log.error("request {} could not be published", requestId, unwrap(error));
                         count("error", "none");
-                        ctx.status(503).header("Retry-After", "1")
-                                .json(Map.of("status", "UNAVAILABLE", "message", "the ledger could not take the request: "
-                                        + unwrap(error).getMessage()));
+                        ctx.header("Retry-After", "1");
+                        HttpErrors.answer(ctx, ErrorCode.UNAVAILABLE.status(), ErrorBody.of(ErrorCode.UNAVAILABLE,
+                                "the ledger could not take the request: " + unwrap(error).getMessage())
+                                .with("status", "UNAVAILABLE"));
                     }
                     return null;
                 }));
@@ -221,14 +240,20 @@ public final class LedgerHttpApi implements AutoCloseable {
 
     private void status(Context ctx) {
         String requestId = ctx.pathParam("requestId");
+        Optional<FieldError> malformed = FieldRules.key("requestId", requestId);
+        if (malformed.isPresent()) {
+            HttpErrors.invalid(ctx, List.of(malformed.get()));
+            return;
+        }
         Optional<LedgerResult> result = outcomes.find(requestId);
         if (result.isPresent()) {
             ctx.status(200).json(body(result.get()));
         } else if (outcomes.isPending(requestId)) {
             ctx.status(202).json(Map.of("status", "PENDING", "requestId", requestId));
         } else {
-            ctx.status(404).json(Map.of("status", "UNKNOWN", "requestId", requestId,
-                    "message", "no outcome for this request id on this instance (unknown, or older than it remembers)"));
+            HttpErrors.answer(ctx, ErrorCode.NOT_FOUND.status(), ErrorBody.of(ErrorCode.NOT_FOUND,
+                    "no outcome for this request id on this instance (unknown, or older than it remembers)")
+                    .with("status", "UNKNOWN").with("requestId", requestId));
         }
     }
 
@@ -246,6 +271,10 @@ public final class LedgerHttpApi implements AutoCloseable {
         ctx.status(statusOf(result)).json(body(result));
     }
 
+    /**
+     * The JSON of an outcome: an accepted one with its event ids, version and balances after; a
+     * rejected one in the error shape, its rejection code as {@code code}, and {@code fields} empty.
+     */
     private static Map<String, Object> body(LedgerResult r) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("status", r.getStatus().name());
@@ -253,37 +282,28 @@ public final class LedgerHttpApi implements AutoCloseable {
         m.put("accountId", r.getAccountId());
         m.put("idempotencyKey", r.getIdempotencyKey());
         m.put("replayed", r.getReplayed());
-        if (r.getStatus() == ResultStatus.ACCEPTED) {
-            m.put("eventIds", r.getEventIds());
-            m.put("version", r.getVersion());
-            m.put("availableMinor", r.getAvailableAfterMinor());
-            m.put("lockedMinor", r.getLockedAfterMinor());
-        } else {
-            m.put("code", r.getRejectionCode());
-            m.put("message", r.getMessage());
+        if (r.getStatus() != ResultStatus.ACCEPTED) {
+            String code = Objects.requireNonNullElse(r.getRejectionCode(), "UNKNOWN");
+            return new ErrorBody(code, Objects.requireNonNullElse(r.getMessage(), code), List.of(), m).toJson();
         }
+        m.put("eventIds", r.getEventIds());
+        m.put("version", r.getVersion());
+        m.put("availableMinor", r.getAvailableAfterMinor());
+        m.put("lockedMinor", r.getLockedAfterMinor());
         return m;
-    }
-
-    private static void fieldErrors(Context ctx, List<RequestBodies.FieldError> errors) {
-        ctx.status(400).json(Map.of("status", "INVALID", "errors", errors));
     }
 
     private Handler secured(Tokens.Scope scope, Handler handler) {
         return ctx -> {
-            String header = ctx.header("Authorization");
-            if (header == null || !header.startsWith("Bearer ")) {
-                ctx.status(401).header("WWW-Authenticate", "Bearer").json(Map.of("status", "UNAUTHORIZED",
-                        "message", "a bearer token is required"));
+            Optional<String> token = BearerTokens.presented(ctx);
+            if (token.isEmpty()) {
                 return;
             }
-            Optional<Tokens.Entry> entry = tokens.find(header.substring("Bearer ".length()).strip());
+            Optional<Tokens.Entry> entry = tokens.find(token.get());
             if (entry.isEmpty()) {
-                ctx.status(401).header("WWW-Authenticate", "Bearer").json(Map.of("status", "UNAUTHORIZED",
-                        "message", "unknown token"));
+                BearerTokens.unknown(ctx);
             } else if (!entry.get().scopes().contains(scope)) {
-                ctx.status(403).json(Map.of("status", "FORBIDDEN", "message", "this token lacks the "
-                        + scope.name().toLowerCase(java.util.Locale.ROOT) + " scope"));
+                BearerTokens.lacksScope(ctx, scope.name().toLowerCase(java.util.Locale.ROOT));
             } else {
                 handler.handle(ctx);
             }

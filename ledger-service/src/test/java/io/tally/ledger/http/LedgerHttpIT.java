@@ -4,21 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tally.avro.LedgerEvent;
-import io.tally.embedded.testing.TestInfrastructure;
-import io.tally.ledger.kafka.LedgerServiceApp;
-import io.tally.ledger.kafka.LedgerServiceConfig;
-import io.tally.ledger.kafka.RequestPublisher;
 import io.tally.schemas.LedgerTopics;
-import io.tally.schemas.TopicAdmin;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,7 +19,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -39,64 +30,32 @@ import org.junit.jupiter.api.io.TempDir;
 /** The HTTP API on a real broker: auth, status codes, and the concurrency guarantees users rely on. */
 class LedgerHttpIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String WRITER = "writer-token";
-    private static final String READER = "reader-token";
+    private static final String WRITER = LedgerHttpFixture.WRITER;
+    private static final String READER = LedgerHttpFixture.READER;
 
     @TempDir
     static Path dir;
 
-    private static LedgerTopics topics;
-    private static Map<String, Object> kafka;
-    private static LedgerServiceApp service;
-    private static RequestPublisher publisher;
-    private static PendingOutcomes outcomes;
-    private static LedgerHttpApi api;
-    private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static LedgerHttpFixture fixture;
+    private static HttpClient http;
 
     @BeforeAll
     static void start() throws Exception {
-        TestInfrastructure infra = TestInfrastructure.get();
-        topics = LedgerTopics.withPrefix(TestInfrastructure.uniqueName("http") + ".", 4);
-        kafka = Map.of("bootstrap.servers", infra.bootstrapServers());
-        try (Admin admin = Admin.create(kafka)) {
-            TopicAdmin.ensure(admin, topics.specs(), (short) 1);
-        }
-        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        service = new LedgerServiceApp(new LedgerServiceConfig(kafka, TestInfrastructure.uniqueName("ledger"),
-                dir.resolve("state"), topics, 1), metrics);
-        service.start();
-        service.awaitRunning(Duration.ofSeconds(60));
-        publisher = new RequestPublisher(kafka, topics);
-        outcomes = new PendingOutcomes(kafka, topics, 100_000);
-        Tokens tokens = Tokens.parse(List.of(Tokens.hash(WRITER) + ":write,read:checkout", Tokens.hash(READER) + ":read"));
-        api = new LedgerHttpApi(publisher, outcomes, tokens, Duration.ofSeconds(20),
-                () -> service.state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING, metrics, Clock.systemUTC()).start("127.0.0.1", 0);
+        fixture = LedgerHttpFixture.start(dir);
+        http = fixture.http;
     }
 
     @AfterAll
     static void stop() throws Exception {
-        api.close();
-        outcomes.close();
-        publisher.close();
-        service.close();
+        fixture.close();
     }
 
     private static HttpResponse<String> post(String path, String key, String token, String body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + path))
-                .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body));
-        if (key != null) {
-            b.header(LedgerHttpApi.IDEMPOTENCY_KEY, key);
-        }
-        if (token != null) {
-            b.header("Authorization", "Bearer " + token);
-        }
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return fixture.post(path, key, token, body);
     }
 
     private static CompletableFuture<HttpResponse<String>> postAsync(String path, String key, String body) {
-        return http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + path))
-                .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
+        return http.sendAsync(fixture.to(path).header("Content-Type", "application/json")
                 .header(LedgerHttpApi.IDEMPOTENCY_KEY, key).header("Authorization", "Bearer " + WRITER)
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
@@ -119,7 +78,7 @@ class LedgerHttpIT {
         HttpResponse<String> invalid = post("/v1/accounts/" + account + "/charges", "k", WRITER,
                 "{\"amountMinor\": 1.5, \"currency\": \"czk\"}");
         assertThat(invalid.statusCode()).isEqualTo(400);
-        assertThat(JSON.readTree(invalid.body()).get("errors").findValuesAsText("field")).containsExactly("amountMinor", "currency");
+        assertThat(JSON.readTree(invalid.body()).get("fields").findValuesAsText("field")).containsExactly("amountMinor", "currency");
         assertThat(post("/v1/accounts/" + account + "/charges", null, WRITER, "{}").statusCode()).isEqualTo(400);
 
         open(account, 1_000);
@@ -137,9 +96,8 @@ class LedgerHttpIT {
         assertThat(refused.statusCode()).isEqualTo(422);
         assertThat(JSON.readTree(refused.body()).get("code").asText()).isEqualTo("INSUFFICIENT_FUNDS");
         String requestId = body.get("requestId").asText();
-        HttpResponse<String> status = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port()
-                + "/v1/requests/" + requestId)).header("Authorization", "Bearer " + READER).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> status = http.send(fixture.to("/v1/requests/" + requestId)
+                .header("Authorization", "Bearer " + READER).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(status.statusCode()).isEqualTo(200);
         assertThat(JSON.readTree(status.body()).get("eventIds").get(0).asText()).isEqualTo(body.get("eventIds").get(0).asText());
     }
@@ -210,7 +168,7 @@ class LedgerHttpIT {
 
     @Test
     void healthMetricsAndTheOpenApiDocumentAreServed() throws Exception {
-        String base = "http://127.0.0.1:" + api.port();
+        String base = "http://127.0.0.1:" + fixture.port();
         for (String health : List.of("/health", "/health/live", "/health/ready")) {
             assertThat(http.send(HttpRequest.newBuilder(URI.create(base + health)).build(), HttpResponse.BodyHandlers.ofString())
                     .statusCode()).as(health).isEqualTo(200);
@@ -241,14 +199,14 @@ class LedgerHttpIT {
 
     /** Every committed event of {@code account}, read from ledger.events (waits for the payee side). */
     private static List<LedgerEvent> eventsOf(String account) throws InterruptedException {
-        Map<String, Object> config = new HashMap<>(kafka);
+        Map<String, Object> config = new HashMap<>(fixture.kafka);
         config.put(ConsumerConfig.GROUP_ID_CONFIG, "check-" + UUID.randomUUID());
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         List<LedgerEvent> out = new ArrayList<>();
         try (KafkaConsumer<String, LedgerEvent> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
                 LedgerTopics.EVENT_SERDE.deserializer())) {
-            consumer.subscribe(Set.of(topics.events()));
+            consumer.subscribe(Set.of(fixture.topics.events()));
             long quietSince = System.currentTimeMillis();
             long deadline = System.currentTimeMillis() + 30_000;
             while (System.currentTimeMillis() < deadline && System.currentTimeMillis() - quietSince < 3_000) {

@@ -8,6 +8,12 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tally.avro.AccountBalance;
 import io.tally.avro.HoldState;
 import io.tally.projector.ProjectorTopology;
+import io.tally.platform.http.BearerTokens;
+import io.tally.platform.http.ErrorBody;
+import io.tally.platform.http.ErrorCode;
+import io.tally.platform.http.FieldError;
+import io.tally.platform.http.FieldRules;
+import io.tally.platform.http.HttpErrors;
 import io.tally.projector.kafka.ProjectorApp;
 import java.io.IOException;
 import java.net.URI;
@@ -53,7 +59,11 @@ import org.slf4j.LoggerFactory;
  * {@code RUNNING} (rebalancing, restoring, starting) or the owner is unknown or unreachable, the
  * answer is 503 with {@code Retry-After}, never a balance from a store that is not the account's
  * active one. 401 without a valid bearer token, 403 without the {@code read} scope, 400 for a
- * malformed parameter, 404 for an unknown account or hold.
+ * malformed parameter (an account or hold id outside the core's grammar, {@link io.tally.core.Ids}, is
+ * a 400 naming it, not a 404, and is asked of no other instance; a query parameter sent twice is a
+ * 400), 404 for an unknown account or hold. Every 4xx and 503 body is in the one error shape
+ * ({@link ErrorBody}: {@code code}, {@code message}, {@code fields}; the {@code status} member of
+ * before stays), Javalin's own 404 and 405 included ({@link HttpErrors#configure}).
  *
  * <p>Thread-safe: Javalin serves requests concurrently; every collaborator is thread-safe.
  */
@@ -103,18 +113,25 @@ public final class ProjectorHttpApi implements AutoCloseable {
         this.minVersionTimeout = minVersionTimeout;
         this.metrics = metrics;
         this.client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        this.app = Javalin.create(config -> config.showJavalinBanner = false);
-        app.get("/v1/accounts/{accountId}/balance", secured(ctx -> routed(ctx, ctx.pathParam("accountId"),
-                this::balance)));
-        app.get("/v1/accounts/{accountId}/holds", secured(ctx -> routed(ctx, ctx.pathParam("accountId"),
-                this::accountHolds)));
+        this.app = Javalin.create(config -> {
+            config.showJavalinBanner = false;
+            HttpErrors.configure(config);
+        });
+        app.get("/v1/accounts/{accountId}/balance", secured(ctx -> ofPathAccount(ctx, this::balance)));
+        app.get("/v1/accounts/{accountId}/holds", secured(ctx -> ofPathAccount(ctx, this::accountHolds)));
         app.get("/v1/holds/{holdId}", secured(ctx -> {
-            String accountId = ctx.queryParam("accountId");
-            if (accountId == null || accountId.isBlank()) {
-                invalid(ctx, "accountId", "required: hold ids are unique within their account");
-                return;
+            List<FieldError> errors = new ArrayList<>();
+            pathName(ctx, "holdId", errors);
+            String accountId = null;
+            if (ctx.queryParams("accountId").isEmpty()) {
+                errors.add(new FieldError("accountId", "is required: hold ids are unique within their account"));
+            } else {
+                accountId = FieldRules.optionalQueryParam(ctx, "accountId", errors);
+                if (accountId != null) {
+                    FieldRules.name("accountId", accountId).ifPresent(errors::add);
+                }
             }
-            routed(ctx, accountId, this::hold);
+            answerOrRefuse(ctx, accountId, errors, this::hold);
         }));
         app.get("/health", ctx -> {
             KafkaStreams.State state = projector.get().state();
@@ -147,6 +164,30 @@ public final class ProjectorHttpApi implements AutoCloseable {
     private interface LocalQuery {
         /** Answers from {@code projector}'s stores of {@code partition}, which this instance runs actively. */
         void answer(Context ctx, ProjectorApp projector, String accountId, int partition) throws InterruptedException;
+    }
+
+    /** Answers {@code local} for the account named by the path, or 400 if that is no account id. */
+    private void ofPathAccount(Context ctx, LocalQuery local) throws InterruptedException {
+        List<FieldError> errors = new ArrayList<>();
+        String accountId = pathName(ctx, "accountId", errors);
+        answerOrRefuse(ctx, accountId, errors, local);
+    }
+
+    /** The path parameter {@code name} if it is a name (account id, hold id); otherwise null, with the error added. */
+    private static String pathName(Context ctx, String name, List<FieldError> errors) {
+        Optional<FieldError> error = FieldRules.name(name, ctx.pathParam(name));
+        error.ifPresent(errors::add);
+        return error.isPresent() ? null : ctx.pathParam(name);
+    }
+
+    /** 400 naming {@code errors} if there are any (before any routing: a malformed id is asked of no instance), else routed. */
+    private void answerOrRefuse(Context ctx, String accountId, List<FieldError> errors, LocalQuery local)
+            throws InterruptedException {
+        if (!errors.isEmpty()) {
+            HttpErrors.invalid(ctx, errors);
+            return;
+        }
+        routed(ctx, accountId, local);
     }
 
     private void routed(Context ctx, String accountId, LocalQuery local) throws InterruptedException {
@@ -215,20 +256,23 @@ public final class ProjectorHttpApi implements AutoCloseable {
             throws InterruptedException {
         ReadOnlyKeyValueStore<String, AccountBalance> balances =
                 projector.partitionStore(ProjectorTopology.BALANCE_STORE, partition);
-        Long minVersion;
-        Instant asOf;
+        List<FieldError> errors = new ArrayList<>();
+        Long minVersion = null;
+        Instant asOf = null;
+        String min = FieldRules.optionalQueryParam(ctx, "minVersion", errors);
         try {
-            String min = ctx.queryParam("minVersion");
             minVersion = min == null ? null : Long.parseLong(min);
         } catch (NumberFormatException e) {
-            invalid(ctx, "minVersion", "must be a version number");
-            return;
+            errors.add(new FieldError("minVersion", "must be a version number"));
         }
+        String at = FieldRules.optionalQueryParam(ctx, "asOf", errors);
         try {
-            String at = ctx.queryParam("asOf");
             asOf = at == null ? null : Instant.parse(at);
         } catch (DateTimeParseException e) {
-            invalid(ctx, "asOf", "must be an ISO-8601 instant such as 2026-01-31T23:59:59Z");
+            errors.add(new FieldError("asOf", "must be an ISO-8601 instant such as 2026-01-31T23:59:59Z"));
+        }
+        if (!errors.isEmpty()) {
+            HttpErrors.invalid(ctx, errors);
             return;
         }
         AccountBalance current = balances.get(accountId);
@@ -236,11 +280,12 @@ public final class ProjectorHttpApi implements AutoCloseable {
             long deadlineNs = System.nanoTime() + minVersionTimeout.toNanos();
             while (current == null || current.getVersion() < minVersion) {
                 if (System.nanoTime() - deadlineNs > 0) {
-                    ctx.status(503).header("Retry-After", Integer.toString(RETRY_AFTER_S)).json(Map.of(
-                            "status", "VERSION_NOT_REACHED", "accountId", accountId, "minVersion", minVersion,
-                            "version", current == null ? 0 : current.getVersion(),
-                            "message", "the projection has not reached version " + minVersion + " within "
-                                    + minVersionTimeout.toMillis() + " ms"));
+                    ctx.header("Retry-After", Integer.toString(RETRY_AFTER_S));
+                    HttpErrors.answer(ctx, ErrorCode.UNAVAILABLE.status(), ErrorBody.of("VERSION_NOT_REACHED",
+                            "the projection has not reached version " + minVersion + " within "
+                                    + minVersionTimeout.toMillis() + " ms")
+                            .with("status", "VERSION_NOT_REACHED").with("accountId", accountId)
+                            .with("minVersion", minVersion).with("version", current == null ? 0 : current.getVersion()));
                     return;
                 }
                 Thread.sleep(POLL.toMillis());
@@ -331,18 +376,14 @@ public final class ProjectorHttpApi implements AutoCloseable {
 
     private Handler secured(Handler handler) {
         return ctx -> {
-            String header = ctx.header("Authorization");
-            if (header == null || !header.startsWith("Bearer ")) {
-                ctx.status(401).header("WWW-Authenticate", "Bearer").json(Map.of("status", "UNAUTHORIZED",
-                        "message", "a bearer token is required"));
+            Optional<String> token = BearerTokens.presented(ctx);
+            if (token.isEmpty()) {
                 return;
             }
-            switch (readAccess.apply(header.substring("Bearer ".length()).strip())) {
+            switch (readAccess.apply(token.get())) {
                 case GRANTED -> handler.handle(ctx);
-                case UNKNOWN_TOKEN -> ctx.status(401).header("WWW-Authenticate", "Bearer")
-                        .json(Map.of("status", "UNAUTHORIZED", "message", "unknown token"));
-                case MISSING_READ_SCOPE -> ctx.status(403).json(Map.of("status", "FORBIDDEN",
-                        "message", "this token lacks the read scope"));
+                case UNKNOWN_TOKEN -> BearerTokens.unknown(ctx);
+                case MISSING_READ_SCOPE -> BearerTokens.lacksScope(ctx, "read");
                 default -> throw new AssertionError("unhandled access");
             }
         };
@@ -350,16 +391,14 @@ public final class ProjectorHttpApi implements AutoCloseable {
 
     private void unavailable(Context ctx, String why) {
         count("unavailable");
-        ctx.status(503).header("Retry-After", Integer.toString(RETRY_AFTER_S))
-                .json(Map.of("status", "UNAVAILABLE", "message", why));
-    }
-
-    private static void invalid(Context ctx, String field, String message) {
-        ctx.status(400).json(Map.of("status", "INVALID", "errors", List.of(Map.of("field", field, "message", message))));
+        ctx.header("Retry-After", Integer.toString(RETRY_AFTER_S));
+        HttpErrors.answer(ctx, ErrorCode.UNAVAILABLE.status(), ErrorBody.of(ErrorCode.UNAVAILABLE, why)
+                .with("status", "UNAVAILABLE"));
     }
 
     private static void notFound(Context ctx, String what) {
-        ctx.status(404).json(Map.of("status", "NOT_FOUND", "message", what + " is not known to the projection"));
+        HttpErrors.answer(ctx, ErrorCode.NOT_FOUND.status(), ErrorBody.of(ErrorCode.NOT_FOUND,
+                what + " is not known to the projection").with("status", "NOT_FOUND"));
     }
 
     private void count(String route) {

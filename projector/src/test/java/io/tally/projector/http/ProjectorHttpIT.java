@@ -132,12 +132,14 @@ class ProjectorHttpIT {
                         + Instant.ofEpochMilli(placed.getAcceptedAtMs() - 1));
                 assertThat(before.get("availableMinor").asLong()).as("before the hold").isEqualTo(1_000);
                 assertThat(before.get("version").asLong()).isEqualTo(2);
-                assertThat(get(instance, "/v1/holds/nope?accountId=acct-0", READER).statusCode()).isEqualTo(404);
-                assertThat(get(instance, "/v1/accounts/acct-0/balance", null).statusCode()).isEqualTo(401);
-                assertThat(get(instance, "/v1/accounts/acct-0/balance", "wrong").statusCode()).isEqualTo(401);
-                assertThat(get(instance, "/v1/accounts/acct-0/balance", WRITER).statusCode()).isEqualTo(403);
-                assertThat(get(instance, "/v1/accounts/acct-0/balance?asOf=yesterday", READER).statusCode())
-                        .isEqualTo(400);
+                assertError(get(instance, "/v1/holds/nope?accountId=acct-0", READER), 404, "NOT_FOUND");
+                assertError(get(instance, "/v1/accounts/acct-9/balance", READER), 404, "NOT_FOUND");
+                assertError(get(instance, "/v1/accounts/acct-0/balance", null), 401, "UNAUTHORIZED");
+                assertError(get(instance, "/v1/accounts/acct-0/balance", "wrong"), 401, "UNAUTHORIZED");
+                assertError(get(instance, "/v1/accounts/acct-0/balance", WRITER), 403, "FORBIDDEN");
+                assertError(get(instance, "/v1/accounts/acct-0/balance?asOf=yesterday", READER), 400, "INVALID_REQUEST", "asOf");
+                assertError(get(instance, "/v1/accounts/acct-0/balance?minVersion=x&asOf=y", READER), 400, "INVALID_REQUEST",
+                        "minVersion", "asOf");
             }
 
             // Read-your-writes: a write the projector has not seen yet is waited for, on either instance.
@@ -172,19 +174,76 @@ class ProjectorHttpIT {
 
     @Test
     void aProjectorThatIsNotRunningAnswers503(@TempDir Path stateDir) throws Exception {
-        ProjectorConfig config = config(stateDir);
-        try (ProjectorApp app = new ProjectorApp(config, new SimpleMeterRegistry());
-                ProjectorHttpApi api = new ProjectorHttpApi(app, HostInfo.buildFromEndpoint(
-                        (String) config.kafkaProperties().get(StreamsConfig.APPLICATION_SERVER_CONFIG)),
-                        ProjectorHttpIT::access, Duration.ofSeconds(1), new SimpleMeterRegistry())
-                        .start("127.0.0.1", 0)) {
+        try (Idle idle = Idle.start(config(stateDir))) {
+            ProjectorHttpApi api = idle.api();
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(
                     "http://127.0.0.1:" + api.port() + "/v1/accounts/a/balance")).header("Authorization", "Bearer " + READER)
                     .build(), HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).isEqualTo(503);
             assertThat(r.headers().firstValue("Retry-After")).hasValue("1");
             assertThat(read(r).get("message").asText()).contains("CREATED");
+            assertError(r, 503, "UNAVAILABLE");
         }
+    }
+
+    /**
+     * Ids outside the core's grammar are a 400 naming the parameter, answered before any routing (so
+     * even by a projector that is not running, and never forwarded); the HTTP layer's own errors are
+     * in the one shape too.
+     */
+    @Test
+    void malformedIdsAreRefusedByNameBeforeAnyRouting(@TempDir Path stateDir) throws Exception {
+        try (Idle idle = Idle.start(config(stateDir))) {
+            ProjectorHttpApi api = idle.api();
+            String base = "http://127.0.0.1:" + api.port();
+            for (String[] c : new String[][] {
+                {"/v1/accounts/a%2Fb/balance", "accountId"}, {"/v1/accounts/%2E%2E/balance", "accountId"},
+                {"/v1/accounts/" + "a".repeat(5_000) + "/balance", "accountId"}, {"/v1/accounts/a%0Ab/holds", "accountId"},
+                {"/v1/accounts/caf%C3%A9/holds?open=true", "accountId"}, {"/v1/holds/h1", "accountId"},
+                {"/v1/holds/h1?accountId=a%20b", "accountId"}, {"/v1/holds/h1?accountId=a&accountId=b", "accountId"},
+                {"/v1/holds/h%2F1?accountId=a", "holdId"}, {"/v1/holds/-h?accountId=a", "holdId"}}) {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + c[0]))
+                        .header("Authorization", "Bearer " + READER).build(), HttpResponse.BodyHandlers.ofString());
+                assertError(r, 400, "INVALID_REQUEST", c[1]);
+            }
+            HttpResponse<String> both = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/holds/-h?accountId=.."))
+                    .header("Authorization", "Bearer " + READER).build(), HttpResponse.BodyHandlers.ofString());
+            assertError(both, 400, "INVALID_REQUEST", "holdId", "accountId");
+            assertError(http.send(HttpRequest.newBuilder(URI.create(base + "/v1/accounts/a%2Fb/balance")).build(),
+                    HttpResponse.BodyHandlers.ofString()), 401, "UNAUTHORIZED");
+            assertError(http.send(HttpRequest.newBuilder(URI.create(base + "/v1/nowhere")).build(),
+                    HttpResponse.BodyHandlers.ofString()), 404, "NOT_FOUND");
+            HttpResponse<String> post = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/accounts/a/balance"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertError(post, 405, "METHOD_NOT_ALLOWED");
+            assertThat(post.headers().firstValue("Allow")).hasValue("GET");
+        }
+    }
+
+    /** A projector that is built and never started, and its HTTP API on a free port. */
+    private record Idle(ProjectorApp app, ProjectorHttpApi api) implements AutoCloseable {
+        static Idle start(ProjectorConfig config) {
+            ProjectorApp app = new ProjectorApp(config, new SimpleMeterRegistry());
+            return new Idle(app, new ProjectorHttpApi(app, HostInfo.buildFromEndpoint(
+                    (String) config.kafkaProperties().get(StreamsConfig.APPLICATION_SERVER_CONFIG)),
+                    ProjectorHttpIT::access, Duration.ofSeconds(1), new SimpleMeterRegistry()).start("127.0.0.1", 0));
+        }
+
+        @Override
+        public void close() {
+            api.close();
+            app.close();
+        }
+    }
+
+    /** {@code response} is {@code status} with the one error shape, {@code code}, and exactly {@code fields} named. */
+    private static void assertError(HttpResponse<String> response, int status, String code, String... fields) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        JsonNode body = read(response);
+        assertThat(body.path("code").asText()).as(response.body()).isEqualTo(code);
+        assertThat(body.path("message").asText()).as(response.body()).isNotBlank();
+        assertThat(body.path("fields").isArray()).as(response.body()).isTrue();
+        assertThat(body.get("fields").findValuesAsText("field")).as(response.body()).containsExactly(fields);
     }
 
     static Access access(String token) {
