@@ -466,8 +466,9 @@ public final class ReconcileCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "run %s: %s against the projection, %s, %,d ms%n", o.runId(), sourceName,
                 o.mode() == RunMode.FIX ? "fixing" : "dry run", r.durationMs());
         out.printf(Locale.ROOT, "  checked %,d: in sync %,d, drift %,d, in flight %,d, missing in source %,d, "
-                        + "missing in projection %,d, currency mismatch %,d, errors %,d%n", r.checked(), r.inSync(),
-                r.drift(), r.inFlight(), r.missingInCache(), r.missingInProjection(), r.currencyMismatch(), r.errors());
+                        + "missing in projection %,d, currency mismatch %,d, quarantined %,d, errors %,d%n", r.checked(),
+                r.inSync(), r.drift(), r.inFlight(), r.missingInCache(), r.missingInProjection(), r.currencyMismatch(),
+                r.quarantined(), r.errors());
         StringBuilder tiers = new StringBuilder();
         for (DriftTier t : DriftTier.values()) {
             if (t.isDrift()) {
