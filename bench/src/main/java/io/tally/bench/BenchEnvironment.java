@@ -4,6 +4,8 @@ import io.tally.embedded.EmbeddedKafka;
 import io.tally.embedded.PostgresServer;
 import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.TopicAdmin;
+import io.tally.schemas.TopicNames;
+import io.tally.schemas.ValueSerdes;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -102,7 +104,8 @@ public final class BenchEnvironment implements AutoCloseable {
 
     /** A new set of tally's topics under a unique prefix, created with {@link BenchOptions#partitions}. */
     public LedgerTopics newTopics(String stem) throws Exception {
-        LedgerTopics topics = LedgerTopics.withPrefix(unique(stem) + ".", options.partitions());
+        // The embedded default encoding: the rows measure tally against raw Kafka, not the registry.
+        LedgerTopics topics = TopicNames.withPrefix(unique(stem) + ".", options.partitions()).in(ValueSerdes.singleObject());
         try (Admin admin = Admin.create(kafka)) {
             TopicAdmin.ensure(admin, topics.specs(), (short) 1);
         }

@@ -42,7 +42,7 @@ public final class CacheSinkWorkload implements Workload {
         LedgerTopics topics = env.newTopics("sink");
         List<AccountBalance> balances = balances(o.rows());
         write(env.kafka(), topics, balances);
-        env.progress("sink: %,d balances on %s", balances.size(), topics.balances());
+        env.progress("sink: %,d balances on %s", balances.size(), topics.balances().name());
         double bestBaseline = 0;
         long bestMs = Long.MAX_VALUE;
         for (int round = 1; round <= o.rounds(); round++) {
@@ -77,9 +77,9 @@ public final class CacheSinkWorkload implements Workload {
         config.put(ProducerConfig.LINGER_MS_CONFIG, 20);
         config.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         try (KafkaProducer<String, AccountBalance> producer = new KafkaProducer<>(config,
-                LedgerTopics.keySerde().serializer(), LedgerTopics.BALANCE_SERDE.serializer())) {
+                LedgerTopics.keySerde().serializer(), topics.balances().valueSerde().serializer())) {
             for (AccountBalance b : balances) {
-                producer.send(new ProducerRecord<>(topics.balances(), b.getAccountId(), b));
+                producer.send(new ProducerRecord<>(topics.balances().name(), b.getAccountId(), b));
             }
             producer.flush();
         }

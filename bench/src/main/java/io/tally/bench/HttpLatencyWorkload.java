@@ -7,6 +7,7 @@ import io.tally.ledger.http.Tokens;
 import io.tally.ledger.kafka.LedgerServiceApp;
 import io.tally.ledger.kafka.LedgerServiceConfig;
 import io.tally.ledger.kafka.RequestPublisher;
+import io.tally.platform.kafka.KafkaClients;
 import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.TopicAdmin;
 import io.tally.schemas.TopicSpec;
@@ -64,7 +65,7 @@ public final class HttpLatencyWorkload implements Workload {
         BenchOptions o = env.options();
         LedgerTopics topics = env.newTopics("http");
         new RequestMix(o.httpAccounts()).write(env.kafka(), topics, 0);
-        Map<TopicPartition, Long> opens = StreamsTiming.endOffsets(env.kafka(), topics.requests());
+        Map<TopicPartition, Long> opens = StreamsTiming.endOffsets(env.kafka(), topics.requests().name());
         String applicationId = BenchEnvironment.unique("http-ledger");
         int commitIntervalMs = WritePathWorkload.commitIntervalMs(env);
         List<Row> rows = new ArrayList<>();
@@ -173,15 +174,9 @@ public final class HttpLatencyWorkload implements Workload {
             p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
             producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
             Map<String, Object> c = new HashMap<>(env.kafka());
-            c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-            c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
             c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5);
-            consumer = new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer());
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(i -> new TopicPartition(topic, i.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToEnd(partitions);
-            partitions.forEach(consumer::position);
+            consumer = KafkaClients.readCommittedConsumer(c, null, new StringDeserializer(), new StringDeserializer());
+            KafkaClients.assignAll(consumer, topic, KafkaClients.From.END);
             reader = new Thread(this::read, "bench-roundtrip-reader");
             reader.setDaemon(true);
             reader.start();

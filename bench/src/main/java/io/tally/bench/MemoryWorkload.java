@@ -51,13 +51,13 @@ public final class MemoryWorkload implements Workload {
         try (LedgerServiceApp app = new LedgerServiceApp(new LedgerServiceConfig(WritePathWorkload.serviceKafka(env),
                 ledgerId, env.newStateDir(ledgerId), topics, 1), new SimpleMeterRegistry())) {
             app.start();
-            StreamsTiming.awaitCommitted(env.kafka(), ledgerId, StreamsTiming.endOffsets(env.kafka(), topics.requests()),
+            StreamsTiming.awaitCommitted(env.kafka(), ledgerId, StreamsTiming.endOffsets(env.kafka(), topics.requests().name()),
                     Duration.ofMinutes(60));
             double seconds = (System.nanoTime() - startNs) / 1e9;
             ledger = measured("memory: ledger-service", requests, seconds, heapBefore, rssBefore, app.streamsMetrics(), note);
         }
         env.progress("memory: %s", Results.fields(ledger));
-        Map<TopicPartition, Long> events = StreamsTiming.endOffsets(env.kafka(), topics.events());
+        Map<TopicPartition, Long> events = StreamsTiming.endOffsets(env.kafka(), topics.events().name());
         String projectorId = BenchEnvironment.unique("memory-projector");
         heapBefore = heapAfterGc();
         rssBefore = residentBytes();

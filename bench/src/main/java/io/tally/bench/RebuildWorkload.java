@@ -46,10 +46,10 @@ public final class RebuildWorkload implements Workload {
         try (LedgerServiceApp app = new LedgerServiceApp(new LedgerServiceConfig(env.kafka(), ledgerId,
                 env.newStateDir(ledgerId), topics, 1), new SimpleMeterRegistry())) {
             app.start();
-            StreamsTiming.awaitCommitted(env.kafka(), ledgerId, StreamsTiming.endOffsets(env.kafka(), topics.requests()),
+            StreamsTiming.awaitCommitted(env.kafka(), ledgerId, StreamsTiming.endOffsets(env.kafka(), topics.requests().name()),
                     Duration.ofMinutes(30));
         }
-        Map<TopicPartition, Long> end = StreamsTiming.endOffsets(env.kafka(), topics.events());
+        Map<TopicPartition, Long> end = StreamsTiming.endOffsets(env.kafka(), topics.events().name());
         env.progress("rebuild: ledger-service decided %,d requests into %,d offsets of ledger.events", requests,
                 StreamsTiming.offsets(end));
         DataSource database = env.newDatabase("rebuild");
@@ -61,10 +61,10 @@ public final class RebuildWorkload implements Workload {
         long bestMs = Long.MAX_VALUE;
         for (int round = 1; round <= o.rounds(); round++) {
             String liveId = BenchEnvironment.unique("rebuild-plain-live");
-            long liveMs = StreamsTiming.plainAggregate(env.kafka(), topics.events(), LedgerTopics.EVENT_SERDE,
+            long liveMs = StreamsTiming.plainAggregate(env.kafka(), topics.events().name(), topics.events().valueSerde(),
                     RebuildWorkload::amountOf, end, env.newStateDir(liveId), liveId, LIVE_COMMIT_INTERVAL_MS);
             String replayId = BenchEnvironment.unique("rebuild-plain-replay");
-            long replayMs = StreamsTiming.plainAggregate(env.kafka(), topics.events(), LedgerTopics.EVENT_SERDE,
+            long replayMs = StreamsTiming.plainAggregate(env.kafka(), topics.events().name(), topics.events().valueSerde(),
                     RebuildWorkload::amountOf, end, env.newStateDir(replayId), replayId, replay);
             String rebuiltId = BenchEnvironment.unique("rebuild-projector");
             ProjectionRebuild.Result rebuilt = new ProjectionRebuild(env.kafka(), topics, env.newStateDir(rebuiltId), 1)

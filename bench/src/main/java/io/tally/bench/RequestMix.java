@@ -77,7 +77,7 @@ public final class RequestMix {
     }
 
     /**
-     * Writes the opens of every account, then {@code mixed} mixed requests, to {@code topics.requests()}
+     * Writes the opens of every account, then {@code mixed} mixed requests, to {@code topics.requests().name()}
      * and waits until all are acknowledged.
      *
      * @return requests written
@@ -95,7 +95,7 @@ public final class RequestMix {
         long written = 0;
         java.util.concurrent.atomic.AtomicReference<Exception> failure = new java.util.concurrent.atomic.AtomicReference<>();
         try (KafkaProducer<String, LedgerRequest> producer = new KafkaProducer<>(config,
-                LedgerTopics.keySerde().serializer(), LedgerTopics.REQUEST_SERDE.serializer())) {
+                LedgerTopics.keySerde().serializer(), topics.requests().valueSerde().serializer())) {
             for (int i = 0; i < accounts; i++) {
                 send(producer, topics, open(i), failure);
                 written++;
@@ -114,7 +114,7 @@ public final class RequestMix {
 
     private static void send(KafkaProducer<String, LedgerRequest> producer, LedgerTopics topics, LedgerRequest r,
             java.util.concurrent.atomic.AtomicReference<Exception> failure) {
-        producer.send(new ProducerRecord<>(topics.requests(), r.getAccountId(), r), (metadata, e) -> {
+        producer.send(new ProducerRecord<>(topics.requests().name(), r.getAccountId(), r), (metadata, e) -> {
             if (e != null) {
                 failure.compareAndSet(null, e);
             }

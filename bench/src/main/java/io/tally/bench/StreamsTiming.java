@@ -1,9 +1,11 @@
 package io.tally.bench;
 
-import io.tally.projector.rebuild.ProjectionRebuild;
+import io.tally.platform.kafka.GroupProgress;
+import io.tally.schemas.LedgerTopics;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeoutException;
 import java.util.function.ToLongFunction;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.TopicPartition;
@@ -16,7 +18,6 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.state.KeyValueStore;
-import io.tally.schemas.LedgerTopics;
 
 /**
  * How the Streams rows time a consumer group, and their baseline: a plain exactly-once aggregate.
@@ -24,14 +25,12 @@ import io.tally.schemas.LedgerTopics;
  * <p>Thread-safe: static functions.
  */
 public final class StreamsTiming {
-    private static final Duration POLL = Duration.ofMillis(100);
-
     private StreamsTiming() {}
 
     /** The read-committed end offsets of {@code topic} now. */
     public static Map<TopicPartition, Long> endOffsets(Map<String, Object> kafka, String topic) {
         try (Admin admin = Admin.create(kafka)) {
-            return ProjectionRebuild.endOffsets(admin, topic);
+            return GroupProgress.endOffsets(admin, topic);
         }
     }
 
@@ -48,16 +47,10 @@ public final class StreamsTiming {
      */
     public static void awaitCommitted(Map<String, Object> kafka, String groupId, Map<TopicPartition, Long> end,
             Duration timeout) throws InterruptedException {
-        long deadlineNs = System.nanoTime() + timeout.toNanos();
         try (Admin admin = Admin.create(kafka)) {
-            long committed;
-            while ((committed = ProjectionRebuild.caughtUp(admin, groupId, end)) >= 0) {
-                if (System.nanoTime() - deadlineNs > 0) {
-                    throw new IllegalStateException(groupId + " committed " + committed + " of " + offsets(end)
-                            + " offsets in " + timeout);
-                }
-                Thread.sleep(POLL.toMillis());
-            }
+            GroupProgress.await(admin, groupId, end, timeout, progress -> { });
+        } catch (TimeoutException e) {
+            throw new IllegalStateException(e.getMessage(), e);
         }
     }
 

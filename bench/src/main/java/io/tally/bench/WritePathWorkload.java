@@ -34,7 +34,7 @@ public final class WritePathWorkload implements Workload {
         BenchOptions o = env.options();
         LedgerTopics topics = env.newTopics("write");
         long records = new RequestMix(o.accounts()).write(env.kafka(), topics, o.requests());
-        Map<TopicPartition, Long> end = StreamsTiming.endOffsets(env.kafka(), topics.requests());
+        Map<TopicPartition, Long> end = StreamsTiming.endOffsets(env.kafka(), topics.requests().name());
         int commitIntervalMs = commitIntervalMs(env);
         env.progress("write: %,d requests (%,d opens, %,d mixed) on %d partitions; commit.interval.ms %d", records,
                 o.accounts(), o.requests(), o.partitions(), commitIntervalMs);
@@ -43,7 +43,7 @@ public final class WritePathWorkload implements Workload {
         long bestSubjectMs = Long.MAX_VALUE;
         for (int round = 1; round <= o.rounds(); round++) {
             String plainId = BenchEnvironment.unique("write-plain");
-            long baselineMs = StreamsTiming.plainAggregate(env.kafka(), topics.requests(), LedgerTopics.REQUEST_SERDE,
+            long baselineMs = StreamsTiming.plainAggregate(env.kafka(), topics.requests().name(), topics.requests().valueSerde(),
                     RequestMix::amountOf, end, env.newStateDir(plainId), plainId, commitIntervalMs);
             long subjectMs = decide(env, topics, end);
             env.progress("write round %d: plain aggregate %,d ms (%,.0f/s), ledger-service %,d ms (%,.0f/s)", round,

@@ -15,11 +15,12 @@ import io.tally.projector.http.ProjectorHttpApi;
 import io.tally.projector.jdbc.BalanceCacheSink;
 import io.tally.projector.jdbc.LiveApplicationTable;
 import io.tally.projector.jdbc.ProjectorSchema;
-import io.tally.projector.kafka.ProjectorApp;
 import io.tally.projector.kafka.LiveProjector;
+import io.tally.projector.kafka.ProjectorApp;
 import io.tally.projector.kafka.ProjectorConfig;
 import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.TopicAdmin;
+import io.tally.schemas.TopicNames;
 import io.tally.schemas.ValueSerdes;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,8 +30,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import javax.sql.DataSource;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
@@ -81,7 +82,6 @@ public final class LocalStack implements AutoCloseable {
     private final List<AutoCloseable> started = new ArrayList<>();
     private final Map<String, Object> kafka;
     private final LedgerTopics topics;
-    private final ValueSerdes serdes;
     private final PostgresServer postgres;
     private final String description;
     private LedgerServiceApp ledger;
@@ -93,12 +93,11 @@ public final class LocalStack implements AutoCloseable {
     private HostInfo projectorServer;
     private Optional<String> applicationSql = Optional.empty();
 
-    private LocalStack(Map<String, Object> kafka, LedgerTopics topics, ValueSerdes serdes, PostgresServer postgres,
+    private LocalStack(Map<String, Object> kafka, LedgerTopics topics, PostgresServer postgres,
             String description, boolean externalKafka) {
         this.externalKafka = externalKafka;
         this.kafka = kafka;
         this.topics = topics;
-        this.serdes = serdes;
         this.postgres = postgres;
         this.description = description;
     }
@@ -128,14 +127,14 @@ public final class LocalStack implements AutoCloseable {
             ValueSerdes serdes = ValueSerdes.fromConfig(ServiceEnvironment.serdeConfig(kafka, System.getenv()));
             kafka.keySet().removeAll(ValueSerdes.CONFIG_KEYS);
             kafka.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-            LedgerTopics topics = LedgerTopics.defaults(options.partitions());
+            LedgerTopics topics = TopicNames.defaults(options.partitions()).in(serdes);
             try (Admin admin = Admin.create(kafka)) {
                 List<String> created = TopicAdmin.ensure(admin, topics.specs(), (short) options.replicationFactor());
                 log.info("topics created: {}", created);
             }
             ProjectorSchema.migrate(pg.dataSource());
             String pgWhere = pg.isEmbedded() ? "embedded PostgreSQL" : "PostgreSQL at " + PostgresServer.redact(pg.jdbcUrl());
-            LocalStack stack = new LocalStack(kafka, topics, serdes, pg, kafkaWhere + ", " + pgWhere,
+            LocalStack stack = new LocalStack(kafka, topics, pg, kafkaWhere + ", " + pgWhere,
                     options.bootstrapServers().isPresent());
             stack.started.addAll(opened);
             return stack;
@@ -156,7 +155,7 @@ public final class LocalStack implements AutoCloseable {
     public void startServices(Path stateDir, int replicationFactor, MeterRegistry metrics, Duration timeout)
             throws Exception {
         ledger = new LedgerServiceApp(new LedgerServiceConfig(kafka, LedgerServiceConfig.DEFAULT_APPLICATION_ID,
-                stateDir.resolve("ledger-service"), topics, replicationFactor, idempotencyRetention, serdes), metrics);
+                stateDir.resolve("ledger-service"), topics, replicationFactor, idempotencyRetention), metrics);
         started.add(ledger);
         Map<String, Object> projectorKafka = new HashMap<>(kafka);
         if (projectorServer != null) {
@@ -164,10 +163,10 @@ public final class LocalStack implements AutoCloseable {
         }
         // Runs the projection ./tally rebuild last switched readers to, and follows a later switch.
         projector = new LiveProjector(new ProjectorConfig(projectorKafka, PROJECTOR_APPLICATION_ID,
-                stateDir.resolve("projector"), topics, replicationFactor, serdes), metrics, postgres.dataSource(),
+                stateDir.resolve("projector"), topics, replicationFactor), metrics, postgres.dataSource(),
                 LIVE_SWITCH_CHECK, timeout);
         started.add(projector);
-        sink = new BalanceCacheSink(kafka, SERVICE_SINK_GROUP, topics, serdes, postgres.dataSource(), applicationSql)
+        sink = new BalanceCacheSink(kafka, SERVICE_SINK_GROUP, topics, postgres.dataSource(), applicationSql)
                 .bindTo(metrics);
         started.add(sink);
         ledger.start();
@@ -184,9 +183,9 @@ public final class LocalStack implements AutoCloseable {
      * @param timeout how long a write waits for its outcome before answering 202
      */
     public LedgerHttpApi startLedgerHttp(Tokens tokens, String host, int port, Duration timeout, MeterRegistry metrics) {
-        RequestPublisher publisher = new RequestPublisher(kafka, topics, serdes);
+        RequestPublisher publisher = new RequestPublisher(kafka, topics);
         started.add(publisher);
-        PendingOutcomes outcomes = new PendingOutcomes(kafka, topics, serdes, 100_000);
+        PendingOutcomes outcomes = new PendingOutcomes(kafka, topics, 100_000);
         started.add(outcomes);
         LedgerHttpApi api = new LedgerHttpApi(publisher, outcomes, tokens, timeout,
                 () -> ledger.state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING, metrics,
@@ -217,7 +216,7 @@ public final class LocalStack implements AutoCloseable {
     public void startProjectionOnly(String applicationId, Path stateDir, int replicationFactor, MeterRegistry metrics,
             Duration timeout) throws Exception {
         ownProjection = new ProjectorApp(new ProjectorConfig(kafka, applicationId, stateDir.resolve("projector"), topics,
-                replicationFactor, serdes), metrics, ProjectorTopology.Publishing.TABLES_ONLY);
+                replicationFactor), metrics, ProjectorTopology.Publishing.TABLES_ONLY);
         started.add(ownProjection);
         ownProjection.start();
         ownProjection.awaitRunning(timeout);
@@ -287,7 +286,7 @@ public final class LocalStack implements AutoCloseable {
 
     /** The value serdes of the topics (single-object unless the Kafka config chose otherwise). */
     public ValueSerdes serdes() {
-        return serdes;
+        return topics.serdes();
     }
 
     /** The database. */

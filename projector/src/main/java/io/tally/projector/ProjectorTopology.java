@@ -3,14 +3,14 @@ package io.tally.projector;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tally.avro.HoldState;
 import io.tally.schemas.LedgerTopics;
-import io.tally.schemas.ValueSerdes;
+import io.tally.schemas.StoreSerdes;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Utils;
-import org.apache.kafka.streams.processor.StreamPartitioner;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.StreamPartitioner;
 import org.apache.kafka.streams.state.Stores;
 
 /**
@@ -102,7 +102,7 @@ public final class ProjectorTopology {
      * Builds the projector's topology. Pure: creates nothing on a broker; registers its counters in
      * {@code metrics}.
      *
-     * @param topics the topic names; reads {@link LedgerTopics#events()}, writes
+     * @param topics the topics, in the configured value encoding; reads {@link LedgerTopics#events()}, writes
      *     {@link LedgerTopics#balances()}
      * @param metrics where the counters named by this class's constants are registered (tests may
      *     pass a {@code SimpleMeterRegistry})
@@ -120,16 +120,7 @@ public final class ProjectorTopology {
      *     newest acceptance time it has seen (stream time, not the wall clock)
      */
     public static Topology buildTopology(LedgerTopics topics, MeterRegistry metrics, Duration historyRetention) {
-        return buildTopology(topics, ValueSerdes.singleObject(), metrics, historyRetention, Publishing.PUBLISH);
-    }
-
-    /**
-     * As {@link #buildTopology(LedgerTopics, MeterRegistry)}, with {@code ledger.events} read and
-     * {@code ledger.balances} and {@code ledger.holds} written in the encoding of {@code serdes} (the
-     * stores are internal and stay single-object).
-     */
-    public static Topology buildTopology(LedgerTopics topics, ValueSerdes serdes, MeterRegistry metrics) {
-        return buildTopology(topics, serdes, metrics, DEFAULT_HISTORY_RETENTION, Publishing.PUBLISH);
+        return buildTopology(topics, metrics, historyRetention, Publishing.PUBLISH);
     }
 
     /**
@@ -138,15 +129,15 @@ public final class ProjectorTopology {
      * publish until it is known to agree). The stores and their changelogs are the same either way, so
      * an application id built one way can later run the other.
      */
-    public static Topology buildTopology(LedgerTopics topics, ValueSerdes serdes, MeterRegistry metrics,
-            Duration historyRetention, Publishing publishing) {
+    public static Topology buildTopology(LedgerTopics topics, MeterRegistry metrics, Duration historyRetention,
+            Publishing publishing) {
         BalanceProjectionProcessor.Counters counters = BalanceProjectionProcessor.Counters.register(metrics);
         Topology topology = new Topology();
-        topology.addSource(SOURCE, LedgerTopics.keySerde().deserializer(),
-                serdes.events().deserializer(), topics.events());
+        topology.addSource(SOURCE, topics.events().keySerde().deserializer(),
+                topics.events().valueSerde().deserializer(), topics.events().name());
         topology.addProcessor(PROCESSOR, () -> new BalanceProjectionProcessor(counters, publishing == Publishing.PUBLISH), SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(BALANCE_STORE), LedgerTopics.keySerde(), LedgerTopics.BALANCE_SERDE)
+                Stores.persistentKeyValueStore(BALANCE_STORE), LedgerTopics.keySerde(), StoreSerdes.BALANCE)
                 // Cached: an account's rows of one commit interval reach RocksDB and the changelog once,
                 // which is most of what makes a rebuild as fast as a plain aggregate (which caches too).
                 .withCachingEnabled(), PROCESSOR);
@@ -155,15 +146,15 @@ public final class ProjectorTopology {
                 .withCachingEnabled(), PROCESSOR);
         topology.addStateStore(Stores.versionedKeyValueStoreBuilder(
                 Stores.persistentVersionedKeyValueStore(BALANCE_HISTORY_STORE, historyRetention),
-                LedgerTopics.keySerde(), LedgerTopics.BALANCE_SERDE), PROCESSOR);
+                LedgerTopics.keySerde(), StoreSerdes.BALANCE), PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(HOLD_STORE), LedgerTopics.keySerde(), LedgerTopics.HOLD_SERDE)
+                Stores.persistentKeyValueStore(HOLD_STORE), LedgerTopics.keySerde(), StoreSerdes.HOLD)
                 .withCachingEnabled(), PROCESSOR);
         if (publishing == Publishing.PUBLISH) {
-            topology.addSink(SINK, topics.balances(), LedgerTopics.keySerde().serializer(),
-                    serdes.balances().serializer(), PROCESSOR);
-            topology.addSink(HOLD_SINK, topics.holds(), LedgerTopics.keySerde().serializer(),
-                    serdes.holds().serializer(), BY_ACCOUNT, PROCESSOR);
+            topology.addSink(SINK, topics.balances().name(), topics.balances().keySerde().serializer(),
+                    topics.balances().valueSerde().serializer(), PROCESSOR);
+            topology.addSink(HOLD_SINK, topics.holds().name(), topics.holds().keySerde().serializer(),
+                    topics.holds().valueSerde().serializer(), BY_ACCOUNT, PROCESSOR);
         }
         return topology;
     }

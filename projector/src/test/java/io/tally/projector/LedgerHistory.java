@@ -8,6 +8,7 @@ import io.tally.core.LedgerCommand;
 import io.tally.core.LedgerEvent;
 import io.tally.core.RequestContext;
 import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.ValueSerdes;
 import io.tally.schemas.codec.EventCodec;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -105,7 +106,7 @@ public final class LedgerHistory {
         return new KafkaProducer<>(Map.of(
                         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                         ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
-                LedgerTopics.keySerde().serializer(), LedgerTopics.EVENT_SERDE.serializer());
+                LedgerTopics.keySerde().serializer(), ValueSerdes.singleObject().events().serializer());
     }
 
     /**

@@ -11,6 +11,7 @@ import io.tally.projector.kafka.ProjectorApp;
 import io.tally.projector.kafka.ProjectorConfig;
 import io.tally.schemas.ConfluentAvroSerde;
 import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.TopicNames;
 import io.tally.schemas.ValueSerdes;
 import io.tally.schemas.registry.SchemaRegistryClient;
 import io.tally.schemas.registry.TestSchemaRegistry;
@@ -36,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ProjectorConfluentTopologyTest {
     private final TestSchemaRegistry registry = TestSchemaRegistry.start();
     private final ValueSerdes serdes = ValueSerdes.confluent(SchemaRegistryClient.of(registry.url()));
-    private final LedgerTopics topics = LedgerTopics.defaults(1);
+    private final LedgerTopics topics = TopicNames.defaults(1).in(serdes);
     private TopologyTestDriver driver;
 
     @AfterEach
@@ -50,16 +51,16 @@ class ProjectorConfluentTopologyTest {
     @Test
     void readsAndWritesTheConfluentWireFormat(@TempDir Path stateDir) {
         ProjectorConfig config = new ProjectorConfig(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "unused:9092"),
-                "projector-confluent-test", stateDir, topics, 1, serdes);
-        driver = new TopologyTestDriver(ProjectorTopology.buildTopology(topics, serdes, new SimpleMeterRegistry()),
+                "projector-confluent-test", stateDir, topics, 1);
+        driver = new TopologyTestDriver(ProjectorTopology.buildTopology(topics, new SimpleMeterRegistry()),
                 ProjectorApp.streamsProperties(config));
         TestInputTopic<String, LedgerEvent> events =
-                driver.createInputTopic(topics.events(), new StringSerializer(), serdes.events().serializer());
+                driver.createInputTopic(topics.events().name(), new StringSerializer(), serdes.events().serializer());
         TestOutputTopic<String, byte[]> balances =
-                driver.createOutputTopic(topics.balances(), new StringDeserializer(), new ByteArrayDeserializer());
+                driver.createOutputTopic(topics.balances().name(), new StringDeserializer(), new ByteArrayDeserializer());
 
         TestOutputTopic<String, byte[]> holds =
-                driver.createOutputTopic(topics.holds(), new StringDeserializer(), new ByteArrayDeserializer());
+                driver.createOutputTopic(topics.holds().name(), new StringDeserializer(), new ByteArrayDeserializer());
 
         LedgerHistory history = new LedgerHistory();
         for (LedgerEvent event : new LedgerEvent[] {history.open("a", new Currency("CZK", 2)), history.credit("a", 12_345),
@@ -70,16 +71,16 @@ class ProjectorConfluentTopologyTest {
         byte[] last = balances.readValuesToList().get(1);
         assertThat(last[0]).isEqualTo(ConfluentAvroSerde.MAGIC_BYTE);
         assertThat(registry.subjectOf(ByteBuffer.wrap(last, 1, 4).getInt()))
-                .isEqualTo(ConfluentAvroSerde.valueSubject(topics.balances()));
-        AccountBalance balance = serdes.balances().deserializer().deserialize(topics.balances(), last);
+                .isEqualTo(ConfluentAvroSerde.valueSubject(topics.balances().name()));
+        AccountBalance balance = serdes.balances().deserializer().deserialize(topics.balances().name(), last);
         assertThat(balance.getAvailableMinor()).isEqualTo(12_345L);
         assertThat(balance.getVersion()).isEqualTo(2L);
 
         byte[] hold = holds.readValue();
         assertThat(hold[0]).isEqualTo(ConfluentAvroSerde.MAGIC_BYTE);
         assertThat(registry.subjectOf(ByteBuffer.wrap(hold, 1, 4).getInt()))
-                .isEqualTo(ConfluentAvroSerde.valueSubject(topics.holds()));
-        HoldState placed = serdes.holds().deserializer().deserialize(topics.holds(), hold);
+                .isEqualTo(ConfluentAvroSerde.valueSubject(topics.holds().name()));
+        HoldState placed = serdes.holds().deserializer().deserialize(topics.holds().name(), hold);
         assertThat(placed.getRemainingMinor()).isEqualTo(345L);
         assertThat(placed.getOpen()).isTrue();
     }

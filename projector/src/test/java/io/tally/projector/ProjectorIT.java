@@ -16,6 +16,8 @@ import io.tally.projector.kafka.ProjectorApp;
 import io.tally.projector.kafka.ProjectorConfig;
 import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.TopicAdmin;
+import io.tally.schemas.TopicNames;
+import io.tally.schemas.ValueSerdes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -56,7 +58,7 @@ class ProjectorIT {
 
     @BeforeEach
     void setUp() throws Exception {
-        topics = LedgerTopics.withPrefix(TestInfrastructure.uniqueName("projector") + ".", 3);
+        topics = TopicNames.withPrefix(TestInfrastructure.uniqueName("projector") + ".", 3).in(ValueSerdes.singleObject());
         applicationId = TestInfrastructure.uniqueName("projector-app");
         try (Admin admin = Admin.create(kafka)) {
             TopicAdmin.ensure(admin, topics.specs(), (short) 1);
@@ -142,7 +144,7 @@ class ProjectorIT {
 
     private void send(List<LedgerEvent> events) {
         for (LedgerEvent e : events) {
-            producer.send(new ProducerRecord<>(topics.events(), e.getAccountId(), e));
+            producer.send(new ProducerRecord<>(topics.events().name(), e.getAccountId(), e));
         }
         producer.flush();
     }
@@ -171,9 +173,9 @@ class ProjectorIT {
         Map<String, Object> props = new LinkedHashMap<>(kafka);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         try (KafkaConsumer<String, AccountBalance> consumer = new KafkaConsumer<>(props,
-                LedgerTopics.keySerde().deserializer(), LedgerTopics.BALANCE_SERDE.deserializer())) {
+                LedgerTopics.keySerde().deserializer(), ValueSerdes.singleObject().balances().deserializer())) {
             List<TopicPartition> partitions = IntStream.range(0, topics.partitions())
-                    .mapToObj(p -> new TopicPartition(topics.balances(), p)).toList();
+                    .mapToObj(p -> new TopicPartition(topics.balances().name(), p)).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<String, List<Long>> versions = new LinkedHashMap<>();

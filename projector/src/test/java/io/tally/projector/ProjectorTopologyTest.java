@@ -6,13 +6,15 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tally.avro.AccountBalance;
 import io.tally.avro.EventType;
 import io.tally.avro.HoldState;
-import io.tally.core.BalanceField;
 import io.tally.avro.LedgerEvent;
+import io.tally.core.BalanceField;
 import io.tally.core.Currency;
 import io.tally.projector.ProjectorTopology.IntegrityError;
 import io.tally.projector.kafka.ProjectorApp;
 import io.tally.projector.kafka.ProjectorConfig;
 import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.TopicNames;
+import io.tally.schemas.ValueSerdes;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -34,7 +36,7 @@ class ProjectorTopologyTest {
     private static final Currency CZK = new Currency("CZK", 2);
     private static final String APPLICATION_ID = "projector-topology-test";
 
-    private final LedgerTopics topics = LedgerTopics.defaults(1);
+    private final LedgerTopics topics = TopicNames.defaults(1).in(ValueSerdes.singleObject());
     private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
     private final LedgerHistory history = new LedgerHistory();
     private TopologyTestDriver driver;
@@ -53,12 +55,12 @@ class ProjectorTopologyTest {
                 Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "unused:9092"), APPLICATION_ID, stateDir, topics, 1);
         driver = new TopologyTestDriver(ProjectorTopology.buildTopology(topics, metrics),
                 ProjectorApp.streamsProperties(config));
-        events = driver.createInputTopic(topics.events(), new StringSerializer(), LedgerTopics.EVENT_SERDE.serializer());
+        events = driver.createInputTopic(topics.events().name(), new StringSerializer(), ValueSerdes.singleObject().events().serializer());
         balances = driver.createOutputTopic(
-                topics.balances(), new StringDeserializer(), LedgerTopics.BALANCE_SERDE.deserializer());
+                topics.balances().name(), new StringDeserializer(), ValueSerdes.singleObject().balances().deserializer());
         store = driver.getKeyValueStore(ProjectorTopology.BALANCE_STORE);
         flagged = driver.getKeyValueStore(ProjectorTopology.FLAGGED_STORE);
-        holdTopic = driver.createOutputTopic(topics.holds(), new StringDeserializer(), LedgerTopics.HOLD_SERDE.deserializer());
+        holdTopic = driver.createOutputTopic(topics.holds().name(), new StringDeserializer(), ValueSerdes.singleObject().holds().deserializer());
         holds = driver.getKeyValueStore(ProjectorTopology.HOLD_STORE);
         balanceHistory = driver.getVersionedKeyValueStore(ProjectorTopology.BALANCE_HISTORY_STORE);
     }
@@ -277,7 +279,7 @@ class ProjectorTopologyTest {
 
         pipe(openA, unknownTypeA, openB, missingAmountB, creditA);
         TestInputTopic<String, byte[]> raw =
-                driver.createInputTopic(topics.events(), new StringSerializer(), new ByteArraySerializer());
+                driver.createInputTopic(topics.events().name(), new StringSerializer(), new ByteArraySerializer());
         raw.pipeInput("c", new byte[] {1, 2, 3});
         pipe(openC);
 

@@ -36,6 +36,8 @@ import io.tally.reconciler.kafka.LedgerMovements;
 import io.tally.reconciler.kafka.ProjectionSource;
 import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.TopicAdmin;
+import io.tally.schemas.TopicNames;
+import io.tally.schemas.ValueSerdes;
 import io.tally.schemas.codec.RequestCodec;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,7 +93,7 @@ class FixingRunIT {
 
     @BeforeAll
     void startStack() throws Exception {
-        topics = LedgerTopics.withPrefix(TestInfrastructure.uniqueName("fixing") + ".", 2);
+        topics = TopicNames.withPrefix(TestInfrastructure.uniqueName("fixing") + ".", 2).in(ValueSerdes.singleObject());
         try (Admin admin = Admin.create(kafka)) {
             TopicAdmin.ensure(admin, topics.specs(), (short) 1);
         }
@@ -136,7 +138,7 @@ class FixingRunIT {
             h.execute("UPDATE account_balances SET available_minor = available_minor + 5000 WHERE account_id = 'planted-c'");
         });
         Map<String, Long> planted = cachedAvailable("planted-");
-        long correctionsBefore = endOffsetSum(topics.corrections());
+        long correctionsBefore = endOffsetSum(topics.corrections().name());
 
         RecordedRuns.Outcome dry = runAgainstCache("planted-", RunMode.DRY_RUN, null);
 
@@ -160,7 +162,7 @@ class FixingRunIT {
         // The dry run changed nothing: the cache, the audit trail and ledger.corrections are as they were.
         assertThat(cachedAvailable("planted-")).isEqualTo(planted);
         assertThat(auditRows("planted-")).isZero();
-        assertThat(endOffsetSum(topics.corrections())).isEqualTo(correctionsBefore);
+        assertThat(endOffsetSum(topics.corrections().name())).isEqualTo(correctionsBefore);
 
         RecordedRuns.Outcome fix = runAgainstCache("planted-", RunMode.FIX, null);
         assertThat(fix.fixed()).isEqualTo(2);
@@ -181,7 +183,7 @@ class FixingRunIT {
 
         // The same corrections again (a redelivery) change nothing.
         CacheCorrectionApplier direct = new CacheCorrectionApplier(jdbi);
-        List<BalanceCorrection> emitted = readAll(topics.corrections(), LedgerTopics.CORRECTION_SERDE.deserializer(),
+        List<BalanceCorrection> emitted = readAll(topics.corrections().name(), ValueSerdes.singleObject().corrections().deserializer(),
                 2, c -> c.getRunId().equals(fix.runId()));
         assertThat(emitted).extracting(BalanceCorrection::getAccountId).containsExactlyInAnyOrder("planted-a", "planted-b");
         for (BalanceCorrection c : emitted) {
@@ -235,7 +237,7 @@ class FixingRunIT {
             AccountBalance b = projected("stmt-a");
             return b != null && b.getVersion() == 3;
         });
-        List<LedgerEvent> corrected = readAll(topics.events(), LedgerTopics.EVENT_SERDE.deserializer(), Integer.MAX_VALUE,
+        List<LedgerEvent> corrected = readAll(topics.events().name(), ValueSerdes.singleObject().events().deserializer(), Integer.MAX_VALUE,
                 e -> e.getType() == EventType.CORRECTED && e.getAccountId().startsWith("stmt-"));
         assertThat(corrected).singleElement().satisfies(e -> {
             assertThat(e.getAccountId()).isEqualTo("stmt-a");
@@ -352,7 +354,7 @@ class FixingRunIT {
     }
 
     private Map<CacheCorrectionApplier.Outcome, Long> drainCorrections() throws Exception {
-        try (CorrectionApplier applier = new CorrectionApplier(kafka, "applier-" + topics.corrections(), topics,
+        try (CorrectionApplier applier = new CorrectionApplier(kafka, "applier-" + topics.corrections().name(), topics,
                 new CacheCorrectionApplier(jdbi))) {
             return applier.drainOnce(TIMEOUT);
         }

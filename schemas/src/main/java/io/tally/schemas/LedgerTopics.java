@@ -7,84 +7,128 @@ import io.tally.avro.LedgerEvent;
 import io.tally.avro.LedgerRequest;
 import io.tally.avro.LedgerResult;
 import java.util.List;
-import java.util.Map;
+import java.util.Objects;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
 /**
- * tally's topics: names (configurable; DESIGN.md gives the defaults), serdes and creation specs, in
- * one place so that no topic name is written twice (the typed topic descriptors of Confluent's
- * kafka-streams-examples).
+ * tally's topics, typed: each {@link Topic} with its name ({@link TopicNames}) and its serdes, values
+ * in the one encoding of {@link ValueSerdes} (DESIGN.md, Topics and Serialization). Built only with an
+ * encoding, so nothing downstream of it can fall back to a default one: a rebuild or a reconciler run
+ * under {@code tally.serde=confluent} reads what the services wrote.
  *
- * @param requests {@code ledger.requests}: requests, keyed by account id, time-limited
- * @param events {@code ledger.events}: accepted events, keyed by account id, kept forever
- * @param results {@code ledger.results}: outcomes, keyed by request id, time-limited
- * @param requestsDlq {@code ledger.requests.dlq}: undecodable or invalid requests, reason in headers
- * @param balances {@code ledger.balances}: projected balances, keyed by account id, compacted
- * @param corrections {@code ledger.corrections}: corrections, keyed by account id, kept forever
- * @param transfers {@code ledger.transfers}: ledger-service's internal topic for the payee's side of
- *     money that crosses accounts (and the payer's compensation), keyed by account id, time-limited;
- *     co-partitioned with {@code requests}
- * @param holds {@code ledger.holds}: projected holds, keyed by {@code accountId:holdId} and partitioned
- *     by account id (as the account's balance), compacted
- * @param operatorRequests {@code ledger.operator-requests}: requests only an operator's tool may send
- *     (the reconciler's corrections), keyed by account id, time-limited; co-partitioned with
- *     {@code requests}, read by the same decide task; a topic of its own so that an ACL can give it to
- *     the operator's principal alone (DESIGN.md, Trust boundaries)
- * @param partitions partitions of the keyed-by-account topics
+ * <p>Keys are UTF-8 strings (account ids, request ids) on every topic but the dead-letter topic, whose
+ * records are copied as bytes.
+ *
+ * <p>Immutable and thread-safe.
  */
-public record LedgerTopics(
-        String requests, String events, String results, String requestsDlq, String balances, String corrections,
-        String transfers, String holds, String operatorRequests, int partitions) {
+public final class LedgerTopics {
+    private static final Serde<String> KEY = Serdes.String();
+    private static final Serde<byte[]> BYTES = Serdes.ByteArray();
 
-    /** Seven days, for the time-limited topics. */
-    public static final long SEVEN_DAYS_MS = 7L * 24 * 60 * 60 * 1000;
+    private final TopicNames names;
+    private final ValueSerdes serdes;
+    private final Topic<String, LedgerRequest> requests;
+    private final Topic<String, LedgerEvent> events;
+    private final Topic<String, LedgerResult> results;
+    private final Topic<byte[], byte[]> requestsDlq;
+    private final Topic<String, AccountBalance> balances;
+    private final Topic<String, BalanceCorrection> corrections;
+    private final Topic<String, LedgerRequest> transfers;
+    private final Topic<String, HoldState> holds;
+    private final Topic<String, LedgerRequest> operatorRequests;
 
-    /** The default names with {@code partitions} partitions. */
-    public static LedgerTopics defaults(int partitions) {
-        return withPrefix("", partitions);
+    private LedgerTopics(TopicNames names, ValueSerdes serdes) {
+        this.names = Objects.requireNonNull(names, "names");
+        this.serdes = Objects.requireNonNull(serdes, "serdes");
+        this.requests = new Topic<>(names.requests(), KEY, serdes.requests());
+        this.events = new Topic<>(names.events(), KEY, serdes.events());
+        this.results = new Topic<>(names.results(), KEY, serdes.results());
+        this.requestsDlq = new Topic<>(names.requestsDlq(), BYTES, BYTES);
+        this.balances = new Topic<>(names.balances(), KEY, serdes.balances());
+        this.corrections = new Topic<>(names.corrections(), KEY, serdes.corrections());
+        this.transfers = new Topic<>(names.transfers(), KEY, serdes.requests());
+        this.holds = new Topic<>(names.holds(), KEY, serdes.holds());
+        this.operatorRequests = new Topic<>(names.operatorRequests(), KEY, serdes.requests());
     }
 
-    /** The default names behind {@code prefix} (tests use a unique prefix each). */
-    public static LedgerTopics withPrefix(String prefix, int partitions) {
-        return new LedgerTopics(prefix + "ledger.requests", prefix + "ledger.events", prefix + "ledger.results",
-                prefix + "ledger.requests.dlq", prefix + "ledger.balances", prefix + "ledger.corrections",
-                prefix + "ledger.transfers", prefix + "ledger.holds", prefix + "ledger.operator-requests", partitions);
+    /** The topics named {@code names}, values in the encoding of {@code serdes}. */
+    public static LedgerTopics of(TopicNames names, ValueSerdes serdes) {
+        return new LedgerTopics(names, serdes);
     }
 
-    /** What to create: cleanup policy and retention per DESIGN.md's topic table. */
-    public List<TopicSpec> specs() {
-        Map<String, String> timeLimited = Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(SEVEN_DAYS_MS));
-        Map<String, String> forever = Map.of("cleanup.policy", "delete", "retention.ms", "-1", "retention.bytes", "-1");
-        Map<String, String> compacted = Map.of("cleanup.policy", "compact");
-        return List.of(
-                new TopicSpec(requests, partitions, timeLimited),
-                new TopicSpec(events, partitions, forever),
-                new TopicSpec(results, partitions, timeLimited),
-                new TopicSpec(requestsDlq, partitions, timeLimited),
-                new TopicSpec(balances, partitions, compacted),
-                new TopicSpec(corrections, partitions, forever),
-                new TopicSpec(transfers, partitions, timeLimited),
-                new TopicSpec(holds, partitions, compacted),
-                new TopicSpec(operatorRequests, partitions, timeLimited));
-    }
-
-
-    /** The key serde of every tally topic: UTF-8 strings (account ids, request ids). */
+    /** The key serde of every keyed tally topic: UTF-8 strings (account ids, request ids). */
     public static Serde<String> keySerde() {
-        return Serdes.String();
+        return KEY;
     }
 
-    /** Value serde of {@link #requests}. */
-    public static final Serde<LedgerRequest> REQUEST_SERDE = SingleObjectSerde.of(LedgerRequest.class);
-    /** Value serde of {@link #events}. */
-    public static final Serde<LedgerEvent> EVENT_SERDE = SingleObjectSerde.of(LedgerEvent.class);
-    /** Value serde of {@link #results}. */
-    public static final Serde<LedgerResult> RESULT_SERDE = SingleObjectSerde.of(LedgerResult.class);
-    /** Value serde of {@link #balances}. */
-    public static final Serde<AccountBalance> BALANCE_SERDE = SingleObjectSerde.of(AccountBalance.class);
-    /** Value serde of {@link #corrections}. */
-    public static final Serde<BalanceCorrection> CORRECTION_SERDE = SingleObjectSerde.of(BalanceCorrection.class);
-    /** Value serde of {@link #holds}. */
-    public static final Serde<HoldState> HOLD_SERDE = SingleObjectSerde.of(HoldState.class);
+    /** The names. */
+    public TopicNames names() {
+        return names;
+    }
+
+    /** The value encoding of every topic here. */
+    public ValueSerdes serdes() {
+        return serdes;
+    }
+
+    /** Partitions of the keyed-by-account topics. */
+    public int partitions() {
+        return names.partitions();
+    }
+
+    /** What to create ({@link TopicNames#specs}). */
+    public List<TopicSpec> specs() {
+        return names.specs();
+    }
+
+    /** {@code ledger.requests}: requests from upstream services, keyed by account id. */
+    public Topic<String, LedgerRequest> requests() {
+        return requests;
+    }
+
+    /** {@code ledger.events}: the accepted events, keyed by account id; the source of truth. */
+    public Topic<String, LedgerEvent> events() {
+        return events;
+    }
+
+    /** {@code ledger.results}: every request's outcome, keyed by request id. */
+    public Topic<String, LedgerResult> results() {
+        return results;
+    }
+
+    /** {@code ledger.requests.dlq}: refused request records as received, reason in headers. */
+    public Topic<byte[], byte[]> requestsDlq() {
+        return requestsDlq;
+    }
+
+    /** {@code ledger.balances}: projected balances, keyed by account id, compacted. */
+    public Topic<String, AccountBalance> balances() {
+        return balances;
+    }
+
+    /** {@code ledger.corrections}: cache corrections of reconciliation runs, keyed by account id. */
+    public Topic<String, BalanceCorrection> corrections() {
+        return corrections;
+    }
+
+    /** {@code ledger.transfers}: ledger-service's internal requests between accounts, keyed by account id. */
+    public Topic<String, LedgerRequest> transfers() {
+        return transfers;
+    }
+
+    /** {@code ledger.holds}: projected holds, keyed by {@code accountId:holdId}, compacted. */
+    public Topic<String, HoldState> holds() {
+        return holds;
+    }
+
+    /** {@code ledger.operator-requests}: the reconciler's corrections to the ledger, keyed by account id. */
+    public Topic<String, LedgerRequest> operatorRequests() {
+        return operatorRequests;
+    }
+
+    @Override
+    public String toString() {
+        return "LedgerTopics[" + names.requests() + ", ... " + serdes + "]";
+    }
 }

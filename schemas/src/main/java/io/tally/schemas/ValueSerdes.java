@@ -96,11 +96,14 @@ public record ValueSerdes(
         Objects.requireNonNull(holds, "holds");
     }
 
-    /** Single-object encoding, the embedded default: the same serdes as {@link LedgerTopics}' constants. */
+    private static final ValueSerdes SINGLE_OBJECT = new ValueSerdes(Encoding.SINGLE_OBJECT,
+            SingleObjectSerde.of(LedgerRequest.class), SingleObjectSerde.of(LedgerEvent.class),
+            SingleObjectSerde.of(LedgerResult.class), SingleObjectSerde.of(AccountBalance.class),
+            SingleObjectSerde.of(BalanceCorrection.class), SingleObjectSerde.of(HoldState.class));
+
+    /** Single-object encoding, the embedded default (one shared instance: the serdes are thread-safe). */
     public static ValueSerdes singleObject() {
-        return new ValueSerdes(Encoding.SINGLE_OBJECT, LedgerTopics.REQUEST_SERDE, LedgerTopics.EVENT_SERDE,
-                LedgerTopics.RESULT_SERDE, LedgerTopics.BALANCE_SERDE, LedgerTopics.CORRECTION_SERDE,
-                LedgerTopics.HOLD_SERDE);
+        return SINGLE_OBJECT;
     }
 
     /** The Confluent wire format with schema ids from {@code registry}. */

@@ -158,7 +158,7 @@ class ConfluentAvroSerdeTest {
 
     @Test
     void aWrongMagicByteOrAShortRecordIsBadInputThatSaysSo() {
-        byte[] singleObject = LedgerTopics.BALANCE_SERDE.serializer().serialize("t", knownBalance());
+        byte[] singleObject = ValueSerdes.singleObject().balances().serializer().serialize("t", knownBalance());
         ConfluentAvroSerde<AccountBalance> serde = ConfluentAvroSerde.of(AccountBalance.class, client);
         assertThatThrownBy(() -> serde.deserialize("t", singleObject))
                 .isInstanceOf(SerializationException.class).hasMessageContaining("magic byte 0xc3");

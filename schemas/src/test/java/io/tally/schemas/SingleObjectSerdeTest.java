@@ -35,7 +35,7 @@ class SingleObjectSerdeTest {
     @Test
     void bytesFollowTheSpecsSingleObjectLayout() {
         LedgerRequest request = RequestCodec.credit("r1", "k1", "576", "CZK", 70_000, 0, "695247");
-        byte[] bytes = LedgerTopics.REQUEST_SERDE.serializer().serialize("t", request);
+        byte[] bytes = ValueSerdes.singleObject().requests().serializer().serialize("t", request);
         // Avro spec: 0xC3 0x01, then the CRC-64-AVRO fingerprint of the writer schema, little-endian.
         assertThat(bytes[0]).isEqualTo((byte) 0xC3);
         assertThat(bytes[1]).isEqualTo((byte) 0x01);
@@ -62,12 +62,12 @@ class SingleObjectSerdeTest {
 
     @Test
     void garbageAndForeignRecordsFailWithAReason() {
-        assertThatThrownBy(() -> LedgerTopics.REQUEST_SERDE.deserializer().deserialize("t", new byte[] {1, 2, 3}))
+        assertThatThrownBy(() -> ValueSerdes.singleObject().requests().deserializer().deserialize("t", new byte[] {1, 2, 3}))
                 .isInstanceOf(SerializationException.class).hasMessageContaining("cannot decode io.tally.avro.LedgerRequest");
-        byte[] balance = LedgerTopics.BALANCE_SERDE.serializer().serialize("t", AccountBalance.newBuilder()
+        byte[] balance = ValueSerdes.singleObject().balances().serializer().serialize("t", AccountBalance.newBuilder()
                 .setAccountId("a").setCurrency("CZK").setScale(2).setAvailableMinor(0).setLockedMinor(0).setVersion(1)
                 .setLastEventId("a:1").setUpdatedAtMs(0).build());
-        assertThatThrownBy(() -> LedgerTopics.REQUEST_SERDE.deserializer().deserialize("t", balance))
+        assertThatThrownBy(() -> ValueSerdes.singleObject().requests().deserializer().deserialize("t", balance))
                 .isInstanceOf(SerializationException.class);
     }
 
@@ -127,7 +127,7 @@ class SingleObjectSerdeTest {
     void theBytesAreAvrosOwnMessageEncoding() throws Exception {
         LedgerRequest request = RequestCodec.placeHold("r1", "k1", "576", "CZK", "h1", 70_000, 9L, 3);
         byte[] avros = toBytes(new BinaryMessageEncoder<LedgerRequest>(SpecificData.get(), LedgerRequest.getClassSchema()).encode(request));
-        assertThat(LedgerTopics.REQUEST_SERDE.serializer().serialize("t", request)).isEqualTo(avros);
+        assertThat(ValueSerdes.singleObject().requests().serializer().serialize("t", request)).isEqualTo(avros);
         AccountSnapshot snapshot = AccountSnapshot.newBuilder().setAccountId("a").setCurrency("CZK").setScale(2)
                 .setOverdraftLimitMinor(1).setAvailableMinor(2).setLockedMinor(3).setVersion(4)
                 .setRefundableByCharge(Map.of("a:2", 5L)).build();

@@ -30,7 +30,7 @@ class StrictDecodingTest {
     private final TestSchemaRegistry registry = TestSchemaRegistry.start();
     private final SchemaRegistryClient client = SchemaRegistryClient.of(registry.url());
     private final ConfluentAvroSerde<LedgerRequest> confluent = ConfluentAvroSerde.of(LedgerRequest.class, client);
-    private final Deserializer<LedgerRequest> singleObject = LedgerTopics.REQUEST_SERDE.deserializer();
+    private final Deserializer<LedgerRequest> singleObject = ValueSerdes.singleObject().requests().deserializer();
     private final LedgerRequest credit = RequestCodec.credit("r1", "k1", "acct-1", "CZK", 500, 7, "ref");
 
     @AfterEach
@@ -40,7 +40,7 @@ class StrictDecodingTest {
 
     @Test
     void aValidRecordFollowedByBytesIsTrailingBytesInBothEncodings() {
-        byte[] clean = LedgerTopics.REQUEST_SERDE.serializer().serialize("t", credit);
+        byte[] clean = ValueSerdes.singleObject().requests().serializer().serialize("t", credit);
         assertThat(singleObject.deserialize("t", clean)).isEqualTo(credit);
         assertThat(reason(singleObject, append(clean, (byte) 0x02, (byte) 'x'))).isEqualTo(Reason.TRAILING_BYTES);
         assertThat(message(singleObject, append(clean, (byte) 0))).contains("1 bytes left");
@@ -52,7 +52,7 @@ class StrictDecodingTest {
 
     @Test
     void aFingerprintOfNoKnownSchemaIsUnknownSchema() {
-        byte[] bytes = LedgerTopics.REQUEST_SERDE.serializer().serialize("t", credit);
+        byte[] bytes = ValueSerdes.singleObject().requests().serializer().serialize("t", credit);
         ByteBuffer.wrap(bytes, 2, 8).order(ByteOrder.LITTLE_ENDIAN).putLong(0x0123456789abcdefL);
         assertThat(reason(singleObject, bytes)).isEqualTo(Reason.UNKNOWN_SCHEMA);
         assertThat(message(singleObject, bytes)).contains("0123456789abcdef");
@@ -62,7 +62,7 @@ class StrictDecodingTest {
     void aRecordOfAnotherTypeIsUnknownInSingleObjectAndUnresolvableInConfluent() {
         AccountBalance balance = AccountBalance.newBuilder().setAccountId("a").setCurrency("CZK").setScale(2)
                 .setAvailableMinor(0).setLockedMinor(0).setVersion(1).setLastEventId("a:1").setUpdatedAtMs(0).build();
-        assertThat(reason(singleObject, LedgerTopics.BALANCE_SERDE.serializer().serialize("t", balance)))
+        assertThat(reason(singleObject, ValueSerdes.singleObject().balances().serializer().serialize("t", balance)))
                 .isEqualTo(Reason.UNKNOWN_SCHEMA);
 
         byte[] event = ConfluentAvroSerde.of(LedgerEvent.class, client).serialize("t", EventCodec.toAvro(
@@ -84,7 +84,7 @@ class StrictDecodingTest {
 
     @Test
     void aBodyCutShortIsMalformed() {
-        byte[] clean = LedgerTopics.REQUEST_SERDE.serializer().serialize("t", credit);
+        byte[] clean = ValueSerdes.singleObject().requests().serializer().serialize("t", credit);
         for (int cut = 11; cut < clean.length; cut += 3) {
             assertThat(reason(singleObject, Arrays.copyOf(clean, cut))).as("cut at %d", cut).isEqualTo(Reason.MALFORMED_BODY);
         }
@@ -94,7 +94,7 @@ class StrictDecodingTest {
     void aLengthClaimingGibibytesIsRefusedBeforeAnythingIsAllocated() {
         // Header, then requestId's length as a zig-zag varint of 2,000,000,000: Avro's own decoder would
         // allocate 2 GB for it before finding the record short (an OutOfMemoryError under -Xmx2g).
-        byte[] header = Arrays.copyOf(LedgerTopics.REQUEST_SERDE.serializer().serialize("t", credit), 10);
+        byte[] header = Arrays.copyOf(ValueSerdes.singleObject().requests().serializer().serialize("t", credit), 10);
         byte[] forged = append(header, zigZagVarint(2_000_000_000L));
         long before = usedHeap();
         UndecodableRecordException e = catchThrowableOfType(() -> singleObject.deserialize("t", forged),

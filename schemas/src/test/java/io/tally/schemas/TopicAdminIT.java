@@ -43,7 +43,7 @@ class TopicAdminIT {
 
     @Test
     void topicsCreatedFromTheSpecsPassTheCheck() throws Exception {
-        LedgerTopics topics = LedgerTopics.withPrefix(TestInfrastructure.uniqueName("ok") + ".", 3);
+        LedgerTopics topics = TopicNames.withPrefix(TestInfrastructure.uniqueName("ok") + ".", 3).in(ValueSerdes.singleObject());
         try (Admin admin = Admin.create(kafka)) {
             assertThat(TopicAdmin.ensure(admin, topics.specs(), (short) 1)).hasSize(topics.specs().size());
             topics.specs().forEach(spec -> created.add(spec.name()));
@@ -54,24 +54,24 @@ class TopicAdminIT {
 
     @Test
     void missingTopicsWrongPartitionsAndWrongCleanupPolicyAreEachNamed() throws Exception {
-        LedgerTopics topics = LedgerTopics.withPrefix(TestInfrastructure.uniqueName("bad") + ".", 3);
+        LedgerTopics topics = TopicNames.withPrefix(TestInfrastructure.uniqueName("bad") + ".", 3).in(ValueSerdes.singleObject());
         try (Admin admin = Admin.create(kafka)) {
             admin.createTopics(List.of(
-                    new NewTopic(topics.events(), 2, (short) 1).configs(Map.of("cleanup.policy", "delete")),
-                    new NewTopic(topics.balances(), 3, (short) 1).configs(Map.of("cleanup.policy", "delete"))))
+                    new NewTopic(topics.events().name(), 2, (short) 1).configs(Map.of("cleanup.policy", "delete")),
+                    new NewTopic(topics.balances().name(), 3, (short) 1).configs(Map.of("cleanup.policy", "delete"))))
                     .all().get();
-            created.addAll(List.of(topics.events(), topics.balances()));
+            created.addAll(List.of(topics.events().name(), topics.balances().name()));
 
             List<String> problems = TopicAdmin.verify(admin, topics.specs());
             assertThat(problems).contains(
-                    "topic " + topics.events() + " has 2 partitions, tally expects 3",
-                    "topic " + topics.balances() + " has cleanup.policy=delete, tally expects compact",
-                    "topic " + topics.requests() + " is missing (create it, or start with --create-topics)");
+                    "topic " + topics.events().name() + " has 2 partitions, tally expects 3",
+                    "topic " + topics.balances().name() + " has cleanup.policy=delete, tally expects compact",
+                    "topic " + topics.requests().name() + " is missing (create it, or start with --create-topics)");
             // The two misconfigured topics, and every other topic of the specs missing.
             assertThat(problems).hasSize(topics.specs().size());
             assertThatThrownBy(() -> TopicAdmin.requireValid(admin, topics.specs()))
                     .isInstanceOf(TopicAdmin.TopicsMisconfiguredException.class)
-                    .hasMessageContaining(topics.events() + " has 2 partitions")
+                    .hasMessageContaining(topics.events().name() + " has 2 partitions")
                     .hasMessageContaining("cleanup.policy=delete");
         }
     }

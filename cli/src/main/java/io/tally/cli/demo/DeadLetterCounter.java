@@ -1,14 +1,11 @@
 package io.tally.cli.demo;
 
+import io.tally.platform.kafka.KafkaClients;
 import io.tally.schemas.LedgerTopics;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Counts the records that reach {@code ledger.requests.dlq} after it is created, by reading them
@@ -20,15 +17,8 @@ final class DeadLetterCounter implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
 
     DeadLetterCounter(Map<String, Object> kafka, LedgerTopics topics) {
-        Map<String, Object> config = new HashMap<>(kafka);
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        List<TopicPartition> partitions = consumer.partitionsFor(topics.requestsDlq()).stream()
-                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-        consumer.assign(partitions);
-        consumer.seekToEnd(partitions);
-        partitions.forEach(consumer::position);
+        consumer = KafkaClients.readCommittedConsumer(kafka, null, topics.requestsDlq());
+        KafkaClients.assignAll(consumer, topics.requestsDlq().name(), KafkaClients.From.END);
     }
 
     /** The dead letters since construction (reads up to the current end). */

@@ -24,8 +24,8 @@ import io.tally.core.reconciliation.ReconciliationStatus;
 import io.tally.ledger.http.PendingOutcomes;
 import io.tally.ledger.kafka.RequestPublisher;
 import io.tally.reconciler.Discrepancy;
-import io.tally.reconciler.ReconciliationResult;
 import io.tally.reconciler.Reconciler;
+import io.tally.reconciler.ReconciliationResult;
 import io.tally.reconciler.StatementLine;
 import io.tally.reconciler.StatementSource;
 import io.tally.reconciler.TierPolicy;
@@ -166,9 +166,9 @@ public final class DemoCommand implements Callable<Integer> {
             Map<String, LedgerResult> outcomes;
             long deadLettered;
             try (DeadLetterCounter dlq = new DeadLetterCounter(stack.kafka(), stack.topics());
-                    PendingOutcomes pending = new PendingOutcomes(stack.kafka(), stack.topics(), stack.serdes(),
+                    PendingOutcomes pending = new PendingOutcomes(stack.kafka(), stack.topics(),
                             requests.size());
-                    RequestPublisher publisher = new RequestPublisher(stack.kafka(), stack.topics(), stack.serdes())) {
+                    RequestPublisher publisher = new RequestPublisher(stack.kafka(), stack.topics())) {
                 Map<String, CompletableFuture<LedgerResult>> futures = new HashMap<>();
                 requests.forEach(r -> futures.put(r.getRequestId(), pending.register(r.getRequestId())));
                 publish(publisher, requests);

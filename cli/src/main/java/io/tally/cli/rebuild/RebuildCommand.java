@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tally.cli.LocalStack;
 import io.tally.cli.StackOptions;
 import io.tally.cli.demo.Progress;
+import io.tally.platform.kafka.GroupProgress;
 import io.tally.projector.kafka.ProjectorApp;
 import io.tally.projector.kafka.ProjectorConfig;
 import io.tally.projector.rebuild.ProjectionRebuild;
@@ -15,6 +16,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import me.tongfei.progressbar.ProgressBar;
 import org.apache.kafka.clients.admin.Admin;
@@ -132,14 +134,12 @@ public final class RebuildCommand implements Callable<Integer> {
                 app.start();
                 app.awaitRunning(timeout);
             }
-            var end = ProjectionRebuild.endOffsets(admin, stack.topics().events());
-            long deadlineNs = System.nanoTime() + timeout.toNanos();
-            while (ProjectionRebuild.caughtUp(admin, live, end) >= 0) {
-                if (System.nanoTime() - deadlineNs > 0) {
-                    throw new IllegalStateException("the live projection " + live + " did not catch up within " + timeout
-                            + (app == null ? " (is a projector service running on that cluster?)" : ""));
-                }
-                Thread.sleep(200);
+            var end = GroupProgress.endOffsets(admin, stack.topics().events().name());
+            try {
+                GroupProgress.await(admin, live, end, timeout, progress -> { });
+            } catch (TimeoutException e) {
+                throw new IllegalStateException("the live projection did not catch up: " + e.getMessage()
+                        + (app == null ? " (is a projector service running on that cluster?)" : ""), e);
             }
         }
     }

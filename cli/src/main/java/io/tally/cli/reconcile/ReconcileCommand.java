@@ -13,14 +13,15 @@ import io.tally.core.reconciliation.Comparison;
 import io.tally.core.reconciliation.DriftTier;
 import io.tally.core.reconciliation.InFlightGrace;
 import io.tally.core.reconciliation.ReconciliationStatus;
+import io.tally.platform.kafka.GroupProgress;
 import io.tally.reconciler.AccountFilter;
 import io.tally.reconciler.CloseableIterator;
 import io.tally.reconciler.ConservationCheck;
 import io.tally.reconciler.FixAction;
 import io.tally.reconciler.Fixer;
+import io.tally.reconciler.Reconciler;
 import io.tally.reconciler.ReconciliationListener;
 import io.tally.reconciler.ReconciliationMetrics;
-import io.tally.reconciler.Reconciler;
 import io.tally.reconciler.RunMode;
 import io.tally.reconciler.StatementSource;
 import io.tally.reconciler.TierPolicy;
@@ -35,7 +36,6 @@ import io.tally.reconciler.kafka.CacheCorrectionEmitter;
 import io.tally.reconciler.kafka.CorrectionApplier;
 import io.tally.reconciler.kafka.LedgerCorrectionRequester;
 import io.tally.reconciler.kafka.LedgerMovements;
-import io.tally.projector.rebuild.ProjectionRebuild;
 import io.tally.reconciler.kafka.ProjectionSource;
 import java.io.IOException;
 import java.io.InputStream;
@@ -58,6 +58,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.TopicPartition;
@@ -317,7 +318,7 @@ public final class ReconcileCommand implements Callable<Integer> {
         }
         if (runMode == RunMode.FIX && outcome.fixed() > 0 && correctedSource.equals(PostgresCacheSource.ACCOUNT_BALANCES)) {
             try (CorrectionApplier applier = new CorrectionApplier(stack.kafka(), CorrectionApplier.DEFAULT_GROUP_ID,
-                    stack.topics(), stack.serdes(), new CacheCorrectionApplier(jdbi))) {
+                    stack.topics(), new CacheCorrectionApplier(jdbi))) {
                 applied = applier.drainOnce(timeout);
             }
         }
@@ -341,7 +342,7 @@ public final class ReconcileCommand implements Callable<Integer> {
     /** Prints the conservation check per currency; {@code false} if money appeared or vanished. */
     private boolean conservationHolds(LocalStack stack) throws Exception {
         ConservationCheck check = new ConservationCheck();
-        long events = LedgerMovements.read(stack.kafka(), stack.topics(), stack.serdes(), check, timeout);
+        long events = LedgerMovements.read(stack.kafka(), stack.topics(), check, timeout);
         // Beside a JSON document on stdout, the check's lines go to stderr so the document stays parseable.
         PrintStream out = format == Format.json ? System.err : this.out;
         try (ProjectionSource projection = ProjectionSource.merging(stack.projector().balancesByPartition())) {
@@ -440,9 +441,9 @@ public final class ReconcileCommand implements Callable<Integer> {
             return null;
         }
         if (statement != null) {
-            return authoritative ? new LedgerCorrectionRequester(stack.kafka(), stack.topics(), stack.serdes(), sourceName) : NO_FIX;
+            return authoritative ? new LedgerCorrectionRequester(stack.kafka(), stack.topics(), sourceName) : NO_FIX;
         }
-        return new CacheCorrectionEmitter(stack.kafka(), stack.topics(), stack.serdes(), sourceName);
+        return new CacheCorrectionEmitter(stack.kafka(), stack.topics(), sourceName);
     }
 
     private static final Fixer NO_FIX = new Fixer() {
@@ -553,31 +554,28 @@ public final class ReconcileCommand implements Callable<Integer> {
     private void awaitCaughtUp(LocalStack stack) throws Exception {
         long deadlineNs = System.nanoTime() + timeout.toNanos();
         try (Admin admin = Admin.create(stack.kafka())) {
-            Map<TopicPartition, Long> events = ProjectionRebuild.endOffsets(admin, stack.topics().events());
-            boolean waitForSinkGroup = stack.sink() == null && hasOffsets(admin, sinkGroup);
+            Map<TopicPartition, Long> events = GroupProgress.endOffsets(admin, stack.topics().events().name());
+            boolean waitForSinkGroup = stack.sink() == null && GroupProgress.hasOffsets(admin, sinkGroup);
             if (stack.sink() == null && !waitForSinkGroup) {
                 log.info("cache sink group {} has no offsets: not waiting for the cache", sinkGroup);
             }
             Map<TopicPartition, Long> balances = waitForSinkGroup
-                    ? ProjectionRebuild.endOffsets(admin, stack.topics().balances()) : Map.of();
-            while (true) {
-                boolean projected = ProjectionRebuild.caughtUp(admin, stack.projectorApplicationId(), events) < 0;
-                boolean cached = stack.sink() != null ? stack.sink().isCaughtUp()
-                        : !waitForSinkGroup || ProjectionRebuild.caughtUp(admin, sinkGroup, balances) < 0;
-                if (projected && cached) {
-                    return;
-                }
-                if (System.nanoTime() - deadlineNs > 0) {
-                    log.warn("the projection or the cache is still catching up after {}; reconciling anyway", timeout);
-                    System.err.println("warning: the projection or the cache is still catching up; reconciling anyway");
-                    return;
-                }
-                Thread.sleep(200);
+                    ? GroupProgress.endOffsets(admin, stack.topics().balances().name()) : Map.of();
+            GroupProgress.await(admin, stack.projectorApplicationId(), events, timeout, progress -> { });
+            Duration left = Duration.ofNanos(Math.max(0, deadlineNs - System.nanoTime()));
+            if (waitForSinkGroup) {
+                GroupProgress.await(admin, sinkGroup, balances, left, progress -> { });
             }
+            while (stack.sink() != null && !stack.sink().isCaughtUp()) {
+                if (System.nanoTime() - deadlineNs > 0) {
+                    throw new TimeoutException("the cache sink is still catching up after " + timeout);
+                }
+                Thread.sleep(GroupProgress.POLL.toMillis());
+            }
+        } catch (TimeoutException e) {
+            log.warn("the projection or the cache is still catching up after {} ({}); reconciling anyway", timeout,
+                    e.getMessage());
+            System.err.println("warning: the projection or the cache is still catching up; reconciling anyway");
         }
-    }
-
-    private static boolean hasOffsets(Admin admin, String groupId) throws Exception {
-        return !admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get().isEmpty();
     }
 }

@@ -19,7 +19,7 @@ final class ServeLedgerCommand extends ServiceCommand {
     RunningService start(ServiceEnvironment env, LedgerTopics topics, PrometheusMeterRegistry metrics) {
         LedgerServiceApp app = new LedgerServiceApp(new LedgerServiceConfig(env.kafka(),
                 env.applicationId().orElse(LedgerServiceConfig.DEFAULT_APPLICATION_ID),
-                env.stateDir().resolve("ledger-service"), topics, env.replicationFactor(), env.serdes()), metrics);
+                env.stateDir().resolve("ledger-service"), topics, env.replicationFactor()), metrics);
         app.start();
         return new RunningService() {
             @Override

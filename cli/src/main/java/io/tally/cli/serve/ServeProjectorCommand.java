@@ -1,10 +1,10 @@
 package io.tally.cli.serve;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tally.cli.LocalStack;
 import io.tally.embedded.PostgresServer;
 import io.tally.projector.jdbc.BalanceCacheSink;
 import io.tally.projector.jdbc.ProjectorSchema;
-import io.tally.cli.LocalStack;
 import io.tally.projector.kafka.LiveProjector;
 import io.tally.projector.kafka.ProjectorConfig;
 import io.tally.schemas.LedgerTopics;
@@ -38,11 +38,10 @@ final class ServeProjectorCommand extends ServiceCommand {
         // The configured id until ./tally rebuild switches readers; then the rebuilt projection, followed live.
         String applicationId = env.applicationId().orElse(APPLICATION_ID);
         LiveProjector app = new LiveProjector(new ProjectorConfig(env.kafka(), applicationId,
-                env.stateDir().resolve("projector"), topics, env.replicationFactor(), env.serdes()), metrics, database,
+                env.stateDir().resolve("projector"), topics, env.replicationFactor()), metrics, database,
                 LocalStack.LIVE_SWITCH_CHECK, Duration.ofMinutes(10));
         // The sink's group stays with the configured id: ledger.balances is the same topic whichever projection writes it.
-        BalanceCacheSink sink = new BalanceCacheSink(env.kafka(), applicationId + "-balance-cache", topics,
-                env.serdes(), database);
+        BalanceCacheSink sink = new BalanceCacheSink(env.kafka(), applicationId + "-balance-cache", topics, database);
         app.start();
         sink.start();
         return new RunningService() {

@@ -1,6 +1,7 @@
 package io.tally.cli.serve;
 
 import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.TopicNames;
 import io.tally.schemas.ValueSerdes;
 import java.io.IOException;
 import java.io.InputStream;
@@ -147,9 +148,9 @@ public record ServiceEnvironment(
         return config;
     }
 
-    /** tally's topics under this configuration. */
+    /** tally's topics under this configuration, values in the encoding it selects. */
     public LedgerTopics topics() {
-        return LedgerTopics.withPrefix(topicPrefix, partitions);
+        return TopicNames.withPrefix(topicPrefix, partitions).in(serdes());
     }
 
     /** The value serdes the configuration selects. */

@@ -9,6 +9,7 @@ import io.tally.embedded.PostgresServer;
 import io.tally.projector.ProjectorTopology;
 import io.tally.projector.jdbc.LiveApplicationTable;
 import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.ValueSerdes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -70,7 +71,7 @@ class RebuildCommandIT {
             try (KafkaConsumer<String, AccountBalance> consumer = new KafkaConsumer<>(Map.of(
                             ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
                             ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-                    LedgerTopics.keySerde().deserializer(), LedgerTopics.BALANCE_SERDE.deserializer())) {
+                    LedgerTopics.keySerde().deserializer(), ValueSerdes.singleObject().balances().deserializer())) {
                 List<TopicPartition> partitions = consumer.partitionsFor(changelog).stream()
                         .map(p -> new TopicPartition(changelog, p.partition())).toList();
                 consumer.assign(partitions);
@@ -88,7 +89,7 @@ class RebuildCommandIT {
             try (KafkaProducer<String, AccountBalance> producer = new KafkaProducer<>(Map.of(
                             ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
                             ProducerConfig.ACKS_CONFIG, "all"),
-                    LedgerTopics.keySerde().serializer(), LedgerTopics.BALANCE_SERDE.serializer())) {
+                    LedgerTopics.keySerde().serializer(), ValueSerdes.singleObject().balances().serializer())) {
                 producer.send(new ProducerRecord<>(changelog, last.partition(), last.key(), planted)).get();
             }
             return last.key();

@@ -8,6 +8,7 @@ import io.tally.embedded.testing.TestInfrastructure;
 import io.tally.ledger.kafka.RequestPublisher;
 import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.TopicAdmin;
+import io.tally.schemas.TopicNames;
 import io.tally.schemas.ValueSerdes;
 import io.tally.schemas.codec.RequestCodec;
 import java.io.PrintWriter;
@@ -74,7 +75,7 @@ class ServeCommandIT {
     @Test
     void topicsWithAnotherPartitionCountOrCleanupPolicyAreRefused() throws Exception {
         String prefix = TestInfrastructure.uniqueName("wrong") + ".";
-        LedgerTopics two = LedgerTopics.withPrefix(prefix, 2);
+        LedgerTopics two = TopicNames.withPrefix(prefix, 2).in(ValueSerdes.singleObject());
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", infra.bootstrapServers()))) {
             TopicAdmin.ensure(admin, two.specs(), (short) 1);
         }
@@ -90,7 +91,7 @@ class ServeCommandIT {
         CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> run(command, env(prefix, 2), "--create-topics"));
         awaitHealthy(command, exit);
 
-        LedgerTopics topics = LedgerTopics.withPrefix(prefix, 2);
+        LedgerTopics topics = TopicNames.withPrefix(prefix, 2).in(ValueSerdes.singleObject());
         Map<String, Object> kafka = Map.of("bootstrap.servers", infra.bootstrapServers());
         try (RequestPublisher publisher = new RequestPublisher(kafka, topics)) {
             publisher.publish(RequestCodec.openAccount("open-1", "k", "acct-1", new Currency("CZK", 2), 0, 0), null).get();
@@ -163,7 +164,7 @@ class ServeCommandIT {
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         try (KafkaConsumer<String, LedgerResult> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
                 ValueSerdes.singleObject().results().deserializer())) {
-            consumer.subscribe(Set.of(topics.results()));
+            consumer.subscribe(Set.of(topics.results().name()));
             long deadline = System.currentTimeMillis() + 60_000;
             while (System.currentTimeMillis() < deadline) {
                 var records = consumer.poll(Duration.ofMillis(200));

@@ -6,6 +6,8 @@ import io.tally.core.Currency;
 import io.tally.embedded.testing.TestInfrastructure;
 import io.tally.ledger.kafka.RequestPublisher;
 import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.TopicNames;
+import io.tally.schemas.ValueSerdes;
 import io.tally.schemas.codec.RequestCodec;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -56,7 +58,7 @@ class ServeSigtermIT {
         Process process = builder.start();
         try {
             awaitHealthy(process, port, log);
-            LedgerTopics topics = LedgerTopics.withPrefix(prefix, 1);
+            LedgerTopics topics = TopicNames.withPrefix(prefix, 1).in(ValueSerdes.singleObject());
             Map<String, Object> kafka = Map.of("bootstrap.servers", infra.bootstrapServers());
             try (RequestPublisher publisher = new RequestPublisher(kafka, topics)) {
                 publisher.publish(RequestCodec.openAccount("open-1", "k", "acct-1", new Currency("CZK", 2), 0, 0), null).get();
@@ -75,7 +77,7 @@ class ServeSigtermIT {
                 assertThat(group.members()).as("left the group on close").isEmpty();
                 Map<TopicPartition, OffsetAndMetadata> offsets =
                         admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata().get();
-                assertThat(offsets.get(new TopicPartition(topics.requests(), 0)).offset())
+                assertThat(offsets.get(new TopicPartition(topics.requests().name(), 0)).offset())
                         .as("the request's offset is committed").isEqualTo(1L);
             }
         } finally {

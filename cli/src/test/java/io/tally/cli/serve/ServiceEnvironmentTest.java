@@ -58,7 +58,7 @@ class ServiceEnvironmentTest {
         assertThat(env.healthPort()).isEqualTo(ServiceEnvironment.DEFAULT_HEALTH_PORT);
         assertThat(env.jdbcUrl()).contains("jdbc:postgresql://db/tally");
         assertThat(env.serdes().encoding()).isEqualTo(ValueSerdes.Encoding.CONFLUENT);
-        assertThat(env.topics().requests()).isEqualTo("ledger.requests");
+        assertThat(env.topics().requests().name()).isEqualTo("ledger.requests");
     }
 
     @Test

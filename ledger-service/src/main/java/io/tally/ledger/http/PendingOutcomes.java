@@ -1,13 +1,12 @@
 package io.tally.ledger.http;
 
 import io.tally.avro.LedgerResult;
+import io.tally.platform.kafka.KafkaClients;
 import io.tally.schemas.LedgerTopics;
-import io.tally.schemas.ValueSerdes;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -15,7 +14,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,32 +37,16 @@ public final class PendingOutcomes implements AutoCloseable {
 
     /**
      * @param kafka client properties, passed through
-     * @param topics where {@code ledger.results} is
+     * @param topics where {@code ledger.results} is, in the configured encoding
      * @param remembered how many recent outcomes {@link #find} can answer
      */
     public PendingOutcomes(Map<String, Object> kafka, LedgerTopics topics, int remembered) {
-        this(kafka, topics, ValueSerdes.singleObject(), remembered);
-    }
-
-    /**
-     * @param kafka client properties, passed through
-     * @param topics where {@code ledger.results} is
-     * @param serdes the configured value encoding of the topics
-     * @param remembered how many recent outcomes {@link #find} can answer
-     */
-    public PendingOutcomes(Map<String, Object> kafka, LedgerTopics topics, ValueSerdes serdes, int remembered) {
         Map<String, Object> config = new HashMap<>(kafka);
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         // Callers are waiting: the broker answers a fetch after 5 ms even with nothing new (default 500 ms).
         config.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5);
-        this.consumer = new KafkaConsumer<>(config, LedgerTopics.keySerde().deserializer(),
-                serdes.results().deserializer());
-        List<TopicPartition> partitions = consumer.partitionsFor(topics.results()).stream()
-                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-        consumer.assign(partitions);
-        consumer.seekToEnd(partitions);
-        partitions.forEach(consumer::position);
+        // No group: every instance reads every partition from its end, and keeps no position.
+        this.consumer = KafkaClients.readCommittedConsumer(config, null, topics.results());
+        KafkaClients.assignAll(consumer, topics.results().name(), KafkaClients.From.END);
         this.recent = Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, false) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, LedgerResult> eldest) {

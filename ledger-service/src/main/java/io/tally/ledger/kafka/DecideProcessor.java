@@ -11,13 +11,12 @@ import io.tally.avro.internal.IdempotencyRecord;
 import io.tally.core.AccountState;
 import io.tally.core.Decision;
 import io.tally.core.Hold;
-import io.tally.core.LedgerCommand;
 import io.tally.core.Ledger;
+import io.tally.core.LedgerCommand;
 import io.tally.core.LedgerEvent;
 import io.tally.core.RejectionCode;
 import io.tally.core.RequestContext;
 import io.tally.schemas.LedgerTopics;
-import io.tally.schemas.ValueSerdes;
 import io.tally.schemas.codec.EventCodec;
 import io.tally.schemas.codec.RequestCodec;
 import io.tally.schemas.codec.ResultCodec;
@@ -65,7 +64,6 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
     static final Duration EXPIRY_INTERVAL = Duration.ofSeconds(1);
 
     private final LedgerTopics topics;
-    private final ValueSerdes serdes;
     private final RequestIntake intake;
     private final Duration idempotencyRetention;
     private final MeterRegistry metrics;
@@ -79,10 +77,9 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
     private KeyValueStore<String, IdempotencyRecord> idempotency;
     private KeyValueStore<String, String> expiries;
 
-    DecideProcessor(LedgerTopics topics, ValueSerdes serdes, MeterRegistry metrics, Duration idempotencyRetention) {
+    DecideProcessor(LedgerTopics topics, MeterRegistry metrics, Duration idempotencyRetention) {
         this.topics = topics;
-        this.serdes = serdes;
-        this.intake = new RequestIntake(topics, serdes);
+        this.intake = new RequestIntake(topics);
         this.idempotencyRetention = idempotencyRetention;
         this.metrics = metrics;
         this.decideTimer = Timer.builder("tally.ledger.decide").description("time to decide one request")
@@ -262,8 +259,7 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
     private void append(AccountState state, List<LedgerEvent> events, String reference, long timestampMs) {
         for (LedgerEvent event : events) {
             state = Ledger.evolve(state, event);
-            byte[] value = serdes.events().serializer().serialize(topics.events(),
-                    EventCodec.toAvro(event, state.currency(), reference));
+            byte[] value = topics.events().encode(EventCodec.toAvro(event, state.currency(), reference));
             context.forward(new Record<>(utf8(state.accountId()), value, timestampMs, new RecordHeaders()),
                     DecideTopology.EVENTS_SINK);
             String transferId = event.header().eventId();
@@ -297,7 +293,7 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
 
     /** Sends an internal request to the other account's partition through the transfer topic. */
     private void sendTransfer(LedgerRequest request, long timestampMs) {
-        byte[] value = serdes.requests().serializer().serialize(topics.transfers(), request);
+        byte[] value = topics.transfers().encode(request);
         context.forward(new Record<>(utf8(request.getAccountId()), value, timestampMs, new RecordHeaders()),
                 DecideTopology.TRANSFERS_SINK);
     }
@@ -327,7 +323,7 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
     }
 
     private void publish(Record<byte[], byte[]> cause, LedgerResult result) {
-        byte[] value = serdes.results().serializer().serialize(topics.results(), result);
+        byte[] value = topics.results().encode(result);
         context.forward(new Record<>(utf8(result.getRequestId()), value, cause.timestamp(), new RecordHeaders()),
                 DecideTopology.RESULTS_SINK);
     }

@@ -6,7 +6,6 @@ import io.tally.avro.internal.HoldSnapshot;
 import io.tally.avro.internal.IdempotencyRecord;
 import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.SingleObjectSerde;
-import io.tally.schemas.ValueSerdes;
 import java.time.Duration;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -56,46 +55,31 @@ public final class DecideTopology {
 
     private DecideTopology() {}
 
-    /** Builds the topology with the embedded default encoding, single-object, keys kept forever. */
+    /** Builds the topology with idempotency keys kept forever. */
     public static Topology buildTopology(LedgerTopics topics, MeterRegistry metrics) {
-        return buildTopology(topics, ValueSerdes.singleObject(), metrics, null);
-    }
-
-    /**
-     * Builds the topology with idempotency keys forgotten {@code idempotencyRetention} after their
-     * request was decided ({@code null}: kept forever), single-object encoding.
-     */
-    public static Topology buildTopology(LedgerTopics topics, MeterRegistry metrics, Duration idempotencyRetention) {
-        return buildTopology(topics, ValueSerdes.singleObject(), metrics, idempotencyRetention);
-    }
-
-    /** Builds the topology with values in the encoding of {@code serdes}, keys kept forever. */
-    public static Topology buildTopology(LedgerTopics topics, ValueSerdes serdes, MeterRegistry metrics) {
-        return buildTopology(topics, serdes, metrics, null);
+        return buildTopology(topics, metrics, null);
     }
 
     /**
      * Builds the topology.
      *
-     * @param topics topic names
-     * @param serdes how values on the topics are encoded: requests are decoded, events, results and
-     *     the payee's side of transfers encoded with these (the stores are internal and stay single-object)
+     * @param topics the topics, in the configured value encoding: requests are decoded, events, results
+     *     and the payee's side of transfers encoded in it (the stores are internal and stay single-object)
      * @param metrics where request counters and the decide timer go
      * @param idempotencyRetention how long keys are remembered, {@code null} for forever
      */
-    public static Topology buildTopology(LedgerTopics topics, ValueSerdes serdes, MeterRegistry metrics,
-            Duration idempotencyRetention) {
+    public static Topology buildTopology(LedgerTopics topics, MeterRegistry metrics, Duration idempotencyRetention) {
         Topology topology = new Topology();
         // Bytes in: a record that cannot be decoded must reach the DLQ as it came, not stop the partition.
-        topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.requests());
+        topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.requests().name());
         // The payee's side of a transfer arrives on the internal transfer topic, co-partitioned with
         // the requests, into the same processor and stores: one writer per account, whatever the source.
-        topology.addSource(TRANSFERS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.transfers());
+        topology.addSource(TRANSFERS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.transfers().name());
         // The operator's requests (the reconciler's corrections) have a topic of their own, so that an ACL can
         // keep them from upstream services; same processor and stores again.
         topology.addSource(OPERATOR_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
-                topics.operatorRequests());
-        topology.addProcessor(DECIDE, () -> new DecideProcessor(topics, serdes, metrics, idempotencyRetention),
+                topics.operatorRequests().name());
+        topology.addProcessor(DECIDE, () -> new DecideProcessor(topics, metrics, idempotencyRetention),
                 SOURCE, TRANSFERS_SOURCE, OPERATOR_SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ACCOUNT_STORE),
                 Serdes.String(), SingleObjectSerde.of(AccountSnapshot.class)), DECIDE);
@@ -107,10 +91,10 @@ public final class DecideTopology {
                 Serdes.String(), SingleObjectSerde.of(IdempotencyRecord.class)), DECIDE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(EXPIRY_STORE),
                 Serdes.String(), Serdes.String()), DECIDE);
-        topology.addSink(TRANSFERS_SINK, topics.transfers(), new ByteArraySerializer(), new ByteArraySerializer(), DECIDE);
-        topology.addSink(EVENTS_SINK, topics.events(), new ByteArraySerializer(), new ByteArraySerializer(), DECIDE);
-        topology.addSink(RESULTS_SINK, topics.results(), new ByteArraySerializer(), new ByteArraySerializer(), DECIDE);
-        topology.addSink(DLQ_SINK, topics.requestsDlq(), new ByteArraySerializer(), new ByteArraySerializer(), DECIDE);
+        topology.addSink(TRANSFERS_SINK, topics.transfers().name(), new ByteArraySerializer(), new ByteArraySerializer(), DECIDE);
+        topology.addSink(EVENTS_SINK, topics.events().name(), new ByteArraySerializer(), new ByteArraySerializer(), DECIDE);
+        topology.addSink(RESULTS_SINK, topics.results().name(), new ByteArraySerializer(), new ByteArraySerializer(), DECIDE);
+        topology.addSink(DLQ_SINK, topics.requestsDlq().name(), new ByteArraySerializer(), new ByteArraySerializer(), DECIDE);
         return topology;
     }
 }

@@ -1,17 +1,14 @@
 package io.tally.ledger.kafka;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.tally.platform.kafka.StreamsService;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Runs the {@link DecideTopology} as a Kafka Streams application.
@@ -19,7 +16,6 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe as {@link KafkaStreams} is.
  */
 public final class LedgerServiceApp implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(LedgerServiceApp.class);
     /**
      * {@code commit.interval.ms} unless the passed-through Kafka properties set it: how long a decided
      * request waits, at most, before its Streams transaction commits and read_committed readers (the
@@ -32,23 +28,13 @@ public final class LedgerServiceApp implements AutoCloseable {
      */
     public static final int DEFAULT_COMMIT_INTERVAL_MS = 20;
 
-    private final KafkaStreams streams;
-    private final CountDownLatch running = new CountDownLatch(1);
-    private final KafkaStreamsMetrics streamsMetrics;
+    private final StreamsService streams;
 
     /** Builds (does not start) the application. */
     public LedgerServiceApp(LedgerServiceConfig config, MeterRegistry metrics) {
-        this.streams = new KafkaStreams(DecideTopology.buildTopology(config.topics(), config.serdes(), metrics,
-                config.idempotencyRetention()), streamsProperties(config));
-        streams.setStateListener((now, before) -> {
-            if (now == KafkaStreams.State.RUNNING) {
-                running.countDown();
-            }
-            log.info("ledger-service {} -> {}", before, now);
-        });
-        // Streams' client metrics (consumer lag among them) on the same registry as tally's own.
-        this.streamsMetrics = new KafkaStreamsMetrics(streams);
-        streamsMetrics.bindTo(metrics);
+        this.streams = new StreamsService("ledger-service " + config.applicationId(),
+                DecideTopology.buildTopology(config.topics(), metrics, config.idempotencyRetention()),
+                streamsProperties(config), metrics);
     }
 
     /** The Streams properties: the passed-through client properties plus tally's required settings. */
@@ -80,20 +66,18 @@ public final class LedgerServiceApp implements AutoCloseable {
     /**
      * Waits until the application is RUNNING.
      *
-     * @throws TimeoutException if it is not RUNNING within {@code timeout}
+     * @throws IllegalStateException if it is not RUNNING within {@code timeout}, or failed or stopped
      */
-    public void awaitRunning(Duration timeout) throws InterruptedException, TimeoutException {
-        if (!running.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-            throw new TimeoutException("ledger-service not RUNNING after " + timeout + " (state " + streams.state() + ")");
-        }
+    public void awaitRunning(Duration timeout) throws InterruptedException {
+        streams.awaitRunning(timeout);
     }
 
     /**
      * The Kafka Streams client's own metrics, read now (those of RocksDB stores appear once the stores
      * open; a Micrometer binder only picks new ones up on its next refresh).
      */
-    public java.util.Map<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric> streamsMetrics() {
-        return streams.metrics();
+    public Map<MetricName, ? extends Metric> streamsMetrics() {
+        return streams.streamsMetrics();
     }
 
     /** The Streams state, for health checks. */
@@ -108,10 +92,6 @@ public final class LedgerServiceApp implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (!streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
-                .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP))) {
-            log.warn("ledger-service did not stop within 30 s");
-        }
-        streamsMetrics.close();
+        streams.close();
     }
 }

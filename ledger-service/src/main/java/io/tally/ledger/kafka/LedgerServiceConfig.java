@@ -1,7 +1,6 @@
 package io.tally.ledger.kafka;
 
 import io.tally.schemas.LedgerTopics;
-import io.tally.schemas.ValueSerdes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -14,15 +13,14 @@ import java.util.Objects;
  *     security, client ids); tally's own settings are applied over them only where they are required
  * @param applicationId the Streams {@code application.id}: instances with the same id share the work
  * @param stateDir where local state stores live
- * @param topics topic names
+ * @param topics the topics, typed, in the configured value encoding
  * @param replicationFactor replicas of Streams' internal topics (1 on the embedded broker)
  * @param idempotencyRetention how long an idempotency key is remembered after its request was
  *     decided, or {@code null} for forever (the default); e.g. 24 h, as seed 002's providers keep theirs
- * @param serdes the value encoding of the topics
  */
 public record LedgerServiceConfig(
         Map<String, Object> kafka, String applicationId, Path stateDir, LedgerTopics topics, int replicationFactor,
-        Duration idempotencyRetention, ValueSerdes serdes) {
+        Duration idempotencyRetention) {
     /** The default application id. */
     public static final String DEFAULT_APPLICATION_ID = "tally-ledger-service";
 
@@ -34,24 +32,11 @@ public record LedgerServiceConfig(
         if (idempotencyRetention != null && (idempotencyRetention.isNegative() || idempotencyRetention.isZero())) {
             throw new IllegalArgumentException("idempotency retention must be positive: " + idempotencyRetention);
         }
-        Objects.requireNonNull(serdes, "serdes");
-    }
-
-    /** Keys kept forever, single-object encoding. */
-    public LedgerServiceConfig(Map<String, Object> kafka, String applicationId, Path stateDir, LedgerTopics topics,
-            int replicationFactor) {
-        this(kafka, applicationId, stateDir, topics, replicationFactor, null, ValueSerdes.singleObject());
-    }
-
-    /** Single-object encoding. */
-    public LedgerServiceConfig(Map<String, Object> kafka, String applicationId, Path stateDir, LedgerTopics topics,
-            int replicationFactor, Duration idempotencyRetention) {
-        this(kafka, applicationId, stateDir, topics, replicationFactor, idempotencyRetention, ValueSerdes.singleObject());
     }
 
     /** Keys kept forever. */
     public LedgerServiceConfig(Map<String, Object> kafka, String applicationId, Path stateDir, LedgerTopics topics,
-            int replicationFactor, ValueSerdes serdes) {
-        this(kafka, applicationId, stateDir, topics, replicationFactor, null, serdes);
+            int replicationFactor) {
+        this(kafka, applicationId, stateDir, topics, replicationFactor, null);
     }
 }

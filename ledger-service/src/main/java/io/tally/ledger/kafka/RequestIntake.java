@@ -6,8 +6,8 @@ import io.tally.core.LedgerCommand;
 import io.tally.core.RejectionCode;
 import io.tally.ledger.kafka.DeadLetters.Reason;
 import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.Topic;
 import io.tally.schemas.UndecodableRecordException;
-import io.tally.schemas.ValueSerdes;
 import io.tally.schemas.codec.RequestCodec;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -49,14 +49,15 @@ final class RequestIntake {
      */
     record Refused(Reason reason, String detail, LedgerRequest request, RejectionCode code) implements Read {}
 
-    private final ValueSerdes serdes;
+    private final Topic<String, LedgerRequest> requests;
     private final Map<String, LedgerCommand.Origin> originByTopic;
 
-    RequestIntake(LedgerTopics topics, ValueSerdes serdes) {
-        this.serdes = serdes;
-        this.originByTopic = Map.of(topics.requests(), LedgerCommand.Origin.PUBLIC,
-                topics.operatorRequests(), LedgerCommand.Origin.OPERATOR,
-                topics.transfers(), LedgerCommand.Origin.INTERNAL);
+    RequestIntake(LedgerTopics topics) {
+        // The three request topics share one value serde, the configured encoding's.
+        this.requests = topics.requests();
+        this.originByTopic = Map.of(topics.requests().name(), LedgerCommand.Origin.PUBLIC,
+                topics.operatorRequests().name(), LedgerCommand.Origin.OPERATOR,
+                topics.transfers().name(), LedgerCommand.Origin.INTERNAL);
     }
 
     /** The origin a topic's records have: a topic not known here is treated as public, the least trusted. */
@@ -75,7 +76,7 @@ final class RequestIntake {
         }
         LedgerRequest request;
         try {
-            request = serdes.requests().deserializer().deserialize(topic, value);
+            request = requests.valueSerde().deserializer().deserialize(topic, value);
         } catch (UndecodableRecordException e) {
             return refused(reasonOf(e.reason()), e.getMessage(), null, null);
         }

@@ -1,14 +1,12 @@
 package io.tally.ledger.kafka;
 
 import io.tally.avro.LedgerRequest;
+import io.tally.platform.kafka.KafkaClients;
 import io.tally.schemas.LedgerTopics;
-import io.tally.schemas.ValueSerdes;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
@@ -26,26 +24,11 @@ public final class RequestPublisher implements AutoCloseable {
 
     /**
      * @param kafka client properties, passed through ({@code bootstrap.servers}, security, ...)
-     * @param topics where {@code ledger.requests} is
+     * @param topics where {@code ledger.requests} is, in the configured encoding
      */
     public RequestPublisher(Map<String, Object> kafka, LedgerTopics topics) {
-        this(kafka, topics, ValueSerdes.singleObject());
-    }
-
-    /**
-     * @param kafka client properties, passed through ({@code bootstrap.servers}, security, ...)
-     * @param topics where {@code ledger.requests} is
-     * @param serdes the value encoding of the topics
-     */
-    public RequestPublisher(Map<String, Object> kafka, LedgerTopics topics, ValueSerdes serdes) {
-        Map<String, Object> config = new HashMap<>(kafka);
-        config.put(ProducerConfig.ACKS_CONFIG, "all");
-        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
-        config.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        this.producer = new KafkaProducer<>(config, LedgerTopics.keySerde().serializer(),
-                serdes.requests().serializer());
-        this.topic = topics.requests();
+        this.producer = KafkaClients.idempotentProducer(kafka, topics.requests());
+        this.topic = topics.requests().name();
     }
 
     /** Sends {@code request} asynchronously; {@code callback} sees the result or the failure. */

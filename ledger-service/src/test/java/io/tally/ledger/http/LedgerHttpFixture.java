@@ -8,6 +8,8 @@ import io.tally.ledger.kafka.LedgerServiceConfig;
 import io.tally.ledger.kafka.RequestPublisher;
 import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.TopicAdmin;
+import io.tally.schemas.TopicNames;
+import io.tally.schemas.ValueSerdes;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,7 +42,7 @@ final class LedgerHttpFixture {
 
     private LedgerHttpFixture(Path dir) throws Exception {
         TestInfrastructure infra = TestInfrastructure.get();
-        topics = LedgerTopics.withPrefix(TestInfrastructure.uniqueName("http") + ".", 4);
+        topics = TopicNames.withPrefix(TestInfrastructure.uniqueName("http") + ".", 4).in(ValueSerdes.singleObject());
         kafka = Map.of("bootstrap.servers", infra.bootstrapServers());
         try (Admin admin = Admin.create(kafka)) {
             TopicAdmin.ensure(admin, topics.specs(), (short) 1);

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tally.avro.LedgerEvent;
-import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.ValueSerdes;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -205,8 +205,8 @@ class LedgerHttpIT {
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         List<LedgerEvent> out = new ArrayList<>();
         try (KafkaConsumer<String, LedgerEvent> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
-                LedgerTopics.EVENT_SERDE.deserializer())) {
-            consumer.subscribe(Set.of(fixture.topics.events()));
+                ValueSerdes.singleObject().events().deserializer())) {
+            consumer.subscribe(Set.of(fixture.topics.events().name()));
             long quietSince = System.currentTimeMillis();
             long deadline = System.currentTimeMillis() + 30_000;
             while (System.currentTimeMillis() < deadline && System.currentTimeMillis() - quietSince < 3_000) {

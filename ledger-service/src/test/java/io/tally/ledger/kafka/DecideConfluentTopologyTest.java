@@ -7,6 +7,7 @@ import io.tally.avro.LedgerResult;
 import io.tally.avro.ResultStatus;
 import io.tally.core.Currency;
 import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.TopicNames;
 import io.tally.schemas.ValueSerdes;
 import io.tally.schemas.codec.RequestCodec;
 import io.tally.schemas.registry.SchemaRegistryClient;
@@ -33,13 +34,13 @@ import org.junit.jupiter.api.io.TempDir;
  * format, and a record with a wrong magic byte or an unknown schema id goes to the DLQ saying so.
  */
 class DecideConfluentTopologyTest {
-    private static final LedgerTopics TOPICS = LedgerTopics.defaults(1);
 
     @TempDir
     Path stateDir;
 
     private final TestSchemaRegistry registry = TestSchemaRegistry.start();
     private final ValueSerdes serdes = ValueSerdes.confluent(SchemaRegistryClient.of(registry.url()));
+    private final LedgerTopics topics = TopicNames.defaults(1).in(serdes);
     private TopologyTestDriver driver;
     private TestInputTopic<byte[], byte[]> requests;
     private TestOutputTopic<String, LedgerResult> results;
@@ -51,10 +52,10 @@ class DecideConfluentTopologyTest {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "decide-confluent-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(DecideTopology.buildTopology(TOPICS, serdes, new SimpleMeterRegistry()), props);
-        requests = driver.createInputTopic(TOPICS.requests(), new ByteArraySerializer(), new ByteArraySerializer());
-        results = driver.createOutputTopic(TOPICS.results(), new StringDeserializer(), serdes.results().deserializer());
-        dlq = driver.createOutputTopic(TOPICS.requestsDlq(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        driver = new TopologyTestDriver(DecideTopology.buildTopology(topics, new SimpleMeterRegistry()), props);
+        requests = driver.createInputTopic(topics.requests().name(), new ByteArraySerializer(), new ByteArraySerializer());
+        results = driver.createOutputTopic(topics.results().name(), new StringDeserializer(), serdes.results().deserializer());
+        dlq = driver.createOutputTopic(topics.requestsDlq().name(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
     @AfterEach
@@ -69,7 +70,7 @@ class DecideConfluentTopologyTest {
 
     @Test
     void confluentEncodedRequestsAreDecidedAndAnsweredInTheSameFormat() {
-        byte[] open = serdes.requests().serializer().serialize(TOPICS.requests(),
+        byte[] open = serdes.requests().serializer().serialize(topics.requests().name(),
                 RequestCodec.openAccount("r1", "k1", "a", new Currency("CZK", 2), 0, 0));
         assertThat(open[0]).as("Confluent magic byte").isZero();
         requests.pipeInput(key("a"), open);
@@ -81,7 +82,7 @@ class DecideConfluentTopologyTest {
 
     @Test
     void anUnknownSchemaIdIsDeadLetteredWithThatReason() {
-        byte[] value = serdes.requests().serializer().serialize(TOPICS.requests(),
+        byte[] value = serdes.requests().serializer().serialize(topics.requests().name(),
                 RequestCodec.openAccount("r1", "k1", "a", new Currency("CZK", 2), 0, 0));
         value[1] = 0;
         value[2] = 0;
@@ -97,7 +98,7 @@ class DecideConfluentTopologyTest {
 
     @Test
     void aWrongMagicByteIsDeadLetteredWithThatReason() {
-        byte[] singleObject = LedgerTopics.REQUEST_SERDE.serializer().serialize(TOPICS.requests(),
+        byte[] singleObject = ValueSerdes.singleObject().requests().serializer().serialize(topics.requests().name(),
                 RequestCodec.openAccount("r1", "k1", "a", new Currency("CZK", 2), 0, 0));
         requests.pipeInput(key("a"), singleObject);
         TestRecord<byte[], byte[]> dead = dlq.readRecord();

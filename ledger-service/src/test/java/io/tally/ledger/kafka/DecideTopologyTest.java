@@ -13,6 +13,8 @@ import io.tally.avro.internal.AccountSnapshot;
 import io.tally.avro.internal.HoldSnapshot;
 import io.tally.core.Currency;
 import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.TopicNames;
+import io.tally.schemas.ValueSerdes;
 import io.tally.schemas.codec.RequestCodec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -35,7 +37,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class DecideTopologyTest {
-    private static final LedgerTopics TOPICS = LedgerTopics.defaults(1);
+    private static final LedgerTopics TOPICS = TopicNames.defaults(1).in(ValueSerdes.singleObject());
     private static final Currency CZK = new Currency("CZK", 2);
 
     @TempDir
@@ -57,11 +59,11 @@ class DecideTopologyTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         driver = new TopologyTestDriver(DecideTopology.buildTopology(TOPICS, metrics), props);
-        requests = driver.createInputTopic(TOPICS.requests(), new StringSerializer(), LedgerTopics.REQUEST_SERDE.serializer());
-        rawRequests = driver.createInputTopic(TOPICS.requests(), new ByteArraySerializer(), new ByteArraySerializer());
-        events = driver.createOutputTopic(TOPICS.events(), new StringDeserializer(), LedgerTopics.EVENT_SERDE.deserializer());
-        results = driver.createOutputTopic(TOPICS.results(), new StringDeserializer(), LedgerTopics.RESULT_SERDE.deserializer());
-        dlq = driver.createOutputTopic(TOPICS.requestsDlq(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        requests = driver.createInputTopic(TOPICS.requests().name(), new StringSerializer(), ValueSerdes.singleObject().requests().serializer());
+        rawRequests = driver.createInputTopic(TOPICS.requests().name(), new ByteArraySerializer(), new ByteArraySerializer());
+        events = driver.createOutputTopic(TOPICS.events().name(), new StringDeserializer(), ValueSerdes.singleObject().events().deserializer());
+        results = driver.createOutputTopic(TOPICS.results().name(), new StringDeserializer(), ValueSerdes.singleObject().results().deserializer());
+        dlq = driver.createOutputTopic(TOPICS.requestsDlq().name(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
     @AfterEach
@@ -166,7 +168,7 @@ class DecideTopologyTest {
         assertThat(dead.value()).isEqualTo(garbage);
         assertThat(DeadLetters.header(dead.headers(), DeadLetters.REASON)).isEqualTo("NOT_AVRO");
         assertThat(DeadLetters.header(dead.headers(), DeadLetters.DETAIL)).contains("LedgerRequest");
-        assertThat(DeadLetters.header(dead.headers(), DeadLetters.SOURCE_TOPIC)).isEqualTo(TOPICS.requests());
+        assertThat(DeadLetters.header(dead.headers(), DeadLetters.SOURCE_TOPIC)).isEqualTo(TOPICS.requests().name());
         assertThat(DeadLetters.header(dead.headers(), DeadLetters.SOURCE_OFFSET)).isEqualTo("0");
         assertThat(results.isEmpty()).isTrue();
         // The partition goes on: the next good request is decided.
@@ -198,8 +200,8 @@ class DecideTopologyTest {
     @Test
     void aCorrectionRequestAppendsACorrectedEventWithItsRun() {
         send(open("a", 0));
-        TestInputTopic<String, LedgerRequest> operator = driver.createInputTopic(TOPICS.operatorRequests(),
-                new StringSerializer(), LedgerTopics.REQUEST_SERDE.serializer());
+        TestInputTopic<String, LedgerRequest> operator = driver.createInputTopic(TOPICS.operatorRequests().name(),
+                new StringSerializer(), ValueSerdes.singleObject().requests().serializer());
         requests = operator;
         LedgerResult corrected = send(RequestCodec.correct("r" + ++seq, "fix-1", "a", "CZK", io.tally.core.BalanceField.AVAILABLE,
                 -10, "run-7", "bank statement is authoritative", 0));
@@ -396,8 +398,8 @@ class DecideTopologyTest {
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("retention").toString());
         java.time.Instant start = java.time.Instant.parse("2026-11-23T00:00:00Z");
         driver = new TopologyTestDriver(DecideTopology.buildTopology(TOPICS, metrics, java.time.Duration.ofHours(24)), props, start);
-        requests = driver.createInputTopic(TOPICS.requests(), new StringSerializer(), LedgerTopics.REQUEST_SERDE.serializer());
-        results = driver.createOutputTopic(TOPICS.results(), new StringDeserializer(), LedgerTopics.RESULT_SERDE.deserializer());
+        requests = driver.createInputTopic(TOPICS.requests().name(), new StringSerializer(), ValueSerdes.singleObject().requests().serializer());
+        results = driver.createOutputTopic(TOPICS.results().name(), new StringDeserializer(), ValueSerdes.singleObject().results().deserializer());
         send(open("a", 0));
         send(credit("a", "pay-1", 100));
         driver.advanceWallClockTime(java.time.Duration.ofHours(23));

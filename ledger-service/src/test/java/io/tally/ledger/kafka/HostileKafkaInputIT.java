@@ -13,6 +13,8 @@ import io.tally.core.Currency;
 import io.tally.embedded.testing.TestInfrastructure;
 import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.TopicAdmin;
+import io.tally.schemas.TopicNames;
+import io.tally.schemas.ValueSerdes;
 import io.tally.schemas.codec.RequestCodec;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -63,7 +65,7 @@ class HostileKafkaInputIT {
     @Test
     void everyHostileRecordIsDeadLetteredWithItsReasonAndTheLedgerIsUntouched() throws Exception {
         TestInfrastructure infra = TestInfrastructure.get();
-        LedgerTopics topics = LedgerTopics.withPrefix(TestInfrastructure.uniqueName("hostile") + ".", 4);
+        LedgerTopics topics = TopicNames.withPrefix(TestInfrastructure.uniqueName("hostile") + ".", 4).in(ValueSerdes.singleObject());
         Map<String, Object> kafka = Map.of("bootstrap.servers", infra.bootstrapServers());
         try (Admin admin = Admin.create(kafka)) {
             TopicAdmin.ensure(admin, topics.specs(), (short) 1);
@@ -83,11 +85,11 @@ class HostileKafkaInputIT {
             for (Case c : cases) {
                 RecordHeaders headers = new RecordHeaders();
                 headers.add(CASE, c.name().getBytes(StandardCharsets.UTF_8));
-                raw.send(new ProducerRecord<>(topics.requests(), null, c.key(), c.value(), headers)).get();
+                raw.send(new ProducerRecord<>(topics.requests().name(), null, c.key(), c.value(), headers)).get();
             }
             send(raw, topics, RequestCodec.charge("after", "after", "victim", "CZK", 1, 0, null));
 
-            List<ConsumerRecord<byte[], byte[]>> dead = DlqReader.readAll(kafka, topics.requestsDlq(), cases.size());
+            List<ConsumerRecord<byte[], byte[]>> dead = DlqReader.readAll(kafka, topics.requestsDlq().name(), cases.size());
             Map<String, String> reasonByCase = new LinkedHashMap<>();
             for (ConsumerRecord<byte[], byte[]> d : dead) {
                 reasonByCase.put(DeadLetters.header(d.headers(), CASE), DeadLetters.header(d.headers(), DeadLetters.REASON));
@@ -99,8 +101,8 @@ class HostileKafkaInputIT {
             assertThat(app.state()).as("still deciding").isEqualTo(KafkaStreams.State.RUNNING);
 
             long answered = cases.stream().filter(Case::answered).count();
-            List<LedgerResult> results = LedgerServiceIT.readAll(kafka, topics.results(),
-                    LedgerTopics.RESULT_SERDE.deserializer(), (int) answered + 3);
+            List<LedgerResult> results = LedgerServiceIT.readAll(kafka, topics.results().name(),
+                    ValueSerdes.singleObject().results().deserializer(), (int) answered + 3);
             assertThat(results).as("the three valid requests and every refused request that can be answered")
                     .hasSize((int) answered + 3);
             assertThat(results).filteredOn(r -> r.getRejectionCode() != null).hasSize((int) answered)
@@ -108,14 +110,14 @@ class HostileKafkaInputIT {
             LedgerResult after = results.stream().filter(r -> r.getRequestId().equals("after")).findFirst().orElseThrow();
             assertThat(after.getRejectionCode()).isNull();
             assertThat(after.getAvailableAfterMinor()).as("the victim's balance before it was 1,000").isEqualTo(999L);
-            List<LedgerEvent> events = LedgerServiceIT.readAll(kafka, topics.events(), LedgerTopics.EVENT_SERDE.deserializer(), 3);
+            List<LedgerEvent> events = LedgerServiceIT.readAll(kafka, topics.events().name(), ValueSerdes.singleObject().events().deserializer(), 3);
             assertThat(events).as("only the victim's three requests appended anything")
                     .extracting(LedgerEvent::getRequestId).containsExactly("open-victim", "fund-victim", "after");
         }
     }
 
     private static void send(KafkaProducer<byte[], byte[]> raw, LedgerTopics topics, LedgerRequest request) throws Exception {
-        raw.send(new ProducerRecord<>(topics.requests(), utf8(request.getAccountId()), encode(request))).get();
+        raw.send(new ProducerRecord<>(topics.requests().name(), utf8(request.getAccountId()), encode(request))).get();
     }
 
     /** Every hostile record, with the reason its dead letter must carry: more than twenty kinds. */
@@ -131,7 +133,7 @@ class HostileKafkaInputIT {
         byte[] otherFingerprint = credit.clone();
         ByteBuffer.wrap(otherFingerprint, 2, 8).order(ByteOrder.LITTLE_ENDIAN).putLong(42L);
         cases.add(new Case("unknown fingerprint", victim, otherFingerprint, "UNKNOWN_SCHEMA"));
-        cases.add(new Case("a balance record", victim, LedgerTopics.BALANCE_SERDE.serializer().serialize("t",
+        cases.add(new Case("a balance record", victim, ValueSerdes.singleObject().balances().serializer().serialize("t",
                 AccountBalance.newBuilder().setAccountId("victim").setCurrency("CZK").setScale(2).setAvailableMinor(1)
                         .setLockedMinor(0).setVersion(1).setLastEventId("victim:1").setUpdatedAtMs(0).build()),
                 "UNKNOWN_SCHEMA"));
@@ -183,7 +185,7 @@ class HostileKafkaInputIT {
     }
 
     private static byte[] encode(LedgerRequest request) {
-        return LedgerTopics.REQUEST_SERDE.serializer().serialize("t", request);
+        return ValueSerdes.singleObject().requests().serializer().serialize("t", request);
     }
 
     private static byte[] utf8(String s) {

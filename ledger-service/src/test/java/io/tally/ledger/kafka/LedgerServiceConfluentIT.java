@@ -11,6 +11,7 @@ import io.tally.embedded.testing.TestInfrastructure;
 import io.tally.schemas.ConfluentAvroSerde;
 import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.TopicAdmin;
+import io.tally.schemas.TopicNames;
 import io.tally.schemas.ValueSerdes;
 import io.tally.schemas.codec.RequestCodec;
 import io.tally.schemas.registry.TestSchemaRegistry;
@@ -42,22 +43,23 @@ class LedgerServiceConfluentIT {
     @Test
     void confluentEncodedRequestsFlowThroughTheLedgerAndBadIdsAreDeadLettered() throws Exception {
         TestInfrastructure infra = TestInfrastructure.get();
-        LedgerTopics topics = LedgerTopics.withPrefix(TestInfrastructure.uniqueName("lsc") + ".", 2);
+        TopicNames names = TopicNames.withPrefix(TestInfrastructure.uniqueName("lsc") + ".", 2);
         Map<String, Object> kafka = Map.of("bootstrap.servers", infra.bootstrapServers());
         try (Admin admin = Admin.create(kafka)) {
-            TopicAdmin.ensure(admin, topics.specs(), (short) 1);
+            TopicAdmin.ensure(admin, names.specs(), (short) 1);
         }
         try (TestSchemaRegistry registry = TestSchemaRegistry.start()) {
             ValueSerdes serdes = ValueSerdes.fromConfig(Map.of(ValueSerdes.SERDE_CONFIG, "confluent",
                     ValueSerdes.REGISTRY_URL_CONFIG, registry.url()));
+            LedgerTopics topics = names.in(serdes);
             List<LedgerRequest> requests = List.of(
                     RequestCodec.openAccount("open-1", "open", "acct-1", new Currency("CZK", 2), 0, 0),
                     RequestCodec.credit("credit-1", "c1", "acct-1", "CZK", 12_345, 0, null),
                     RequestCodec.charge("charge-1", "c2", "acct-1", "CZK", 345, 0, null));
             try (LedgerServiceApp app = new LedgerServiceApp(new LedgerServiceConfig(kafka,
-                            TestInfrastructure.uniqueName("ledger-confluent"), dir, topics, 1, serdes),
+                            TestInfrastructure.uniqueName("ledger-confluent"), dir, topics, 1),
                     new SimpleMeterRegistry());
-                    RequestPublisher publisher = new RequestPublisher(kafka, topics, serdes);
+                    RequestPublisher publisher = new RequestPublisher(kafka, topics);
                     KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(new HashMap<>(kafka),
                             new ByteArraySerializer(), new ByteArraySerializer())) {
                 app.start();
@@ -67,20 +69,20 @@ class LedgerServiceConfluentIT {
                 }
                 publisher.flush();
                 byte[] unknownId = {0, 0, 0, 0x7f, 0x7f, 2, 'x'};
-                raw.send(new ProducerRecord<>(topics.requests(), "acct-1".getBytes(StandardCharsets.UTF_8), unknownId)).get();
+                raw.send(new ProducerRecord<>(topics.requests().name(), "acct-1".getBytes(StandardCharsets.UTF_8), unknownId)).get();
 
-                List<LedgerResult> results = LedgerServiceIT.readAll(kafka, topics.results(), serdes.results().deserializer(), 3);
+                List<LedgerResult> results = LedgerServiceIT.readAll(kafka, topics.results().name(), serdes.results().deserializer(), 3);
                 assertThat(results).extracting(LedgerResult::getRequestId).containsExactly("open-1", "credit-1", "charge-1");
                 assertThat(results).allSatisfy(r -> assertThat(r.getRejectionCode()).isNull());
-                List<LedgerEvent> events = LedgerServiceIT.readAll(kafka, topics.events(), serdes.events().deserializer(), 3);
+                List<LedgerEvent> events = LedgerServiceIT.readAll(kafka, topics.events().name(), serdes.events().deserializer(), 3);
                 assertThat(events).last().satisfies(e -> assertThat(e.getAvailableAfterMinor()).isEqualTo(12_000L));
 
-                List<byte[]> rawEvents = LedgerServiceIT.readAll(kafka, topics.events(), new ByteArrayDeserializer(), 3);
+                List<byte[]> rawEvents = LedgerServiceIT.readAll(kafka, topics.events().name(), new ByteArrayDeserializer(), 3);
                 int eventSchemaId = ByteBuffer.wrap(rawEvents.get(0), 1, 4).getInt();
                 assertThat(rawEvents.get(0)[0]).isEqualTo(ConfluentAvroSerde.MAGIC_BYTE);
-                assertThat(registry.subjectOf(eventSchemaId)).isEqualTo(ConfluentAvroSerde.valueSubject(topics.events()));
+                assertThat(registry.subjectOf(eventSchemaId)).isEqualTo(ConfluentAvroSerde.valueSubject(topics.events().name()));
 
-                var dead = DlqReader.readOne(kafka, topics.requestsDlq());
+                var dead = DlqReader.readOne(kafka, topics.requestsDlq().name());
                 assertThat(DeadLetters.header(dead.headers(), DeadLetters.REASON)).isEqualTo("UNKNOWN_SCHEMA");
                 assertThat(DeadLetters.header(dead.headers(), DeadLetters.DETAIL))
                         .contains("unknown schema id " + 0x7f7f);

@@ -10,6 +10,8 @@ import io.tally.core.Currency;
 import io.tally.embedded.testing.TestInfrastructure;
 import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.TopicAdmin;
+import io.tally.schemas.TopicNames;
+import io.tally.schemas.ValueSerdes;
 import io.tally.schemas.codec.RequestCodec;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -23,8 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -48,7 +50,7 @@ class LedgerServiceCrashIT {
     void aKilledServiceLosesNothingAndAppliesNothingTwice() throws Exception {
         TestInfrastructure infra = TestInfrastructure.get();
         String prefix = TestInfrastructure.uniqueName("crash") + ".";
-        LedgerTopics topics = LedgerTopics.withPrefix(prefix, 4);
+        LedgerTopics topics = TopicNames.withPrefix(prefix, 4).in(ValueSerdes.singleObject());
         Map<String, Object> kafka = Map.of("bootstrap.servers", infra.bootstrapServers());
         try (Admin admin = Admin.create(kafka)) {
             TopicAdmin.ensure(admin, topics.specs(), (short) 1);
@@ -69,8 +71,8 @@ class LedgerServiceCrashIT {
 
         Process second = start(infra.bootstrapServers(), prefix, applicationId);
         try {
-            List<LedgerResult> results = LedgerServiceIT.readAll(kafka, topics.results(),
-                    LedgerTopics.RESULT_SERDE.deserializer(), requests.size());
+            List<LedgerResult> results = LedgerServiceIT.readAll(kafka, topics.results().name(),
+                    ValueSerdes.singleObject().results().deserializer(), requests.size());
             Map<String, LedgerResult> byRequest = new HashMap<>();
             for (LedgerResult r : results) {
                 assertThat(byRequest.put(r.getRequestId(), r)).as("one committed outcome per request").isNull();
@@ -78,8 +80,8 @@ class LedgerServiceCrashIT {
             assertThat(byRequest).hasSize(requests.size());
 
             long accepted = byRequest.values().stream().filter(r -> r.getStatus() == ResultStatus.ACCEPTED).count();
-            List<LedgerEvent> events = LedgerServiceIT.readAll(kafka, topics.events(),
-                    LedgerTopics.EVENT_SERDE.deserializer(), (int) accepted);
+            List<LedgerEvent> events = LedgerServiceIT.readAll(kafka, topics.events().name(),
+                    ValueSerdes.singleObject().events().deserializer(), (int) accepted);
             assertThat(events).hasSize((int) accepted);
             Map<String, Long> model = new HashMap<>();
             Map<String, List<Long>> versions = new HashMap<>();
@@ -114,7 +116,7 @@ class LedgerServiceCrashIT {
         int seen = 0;
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
-            consumer.subscribe(Set.of(topics.results()));
+            consumer.subscribe(Set.of(topics.results().name()));
             long deadline = System.currentTimeMillis() + 60_000;
             while (seen < count && System.currentTimeMillis() < deadline) {
                 seen += consumer.poll(Duration.ofMillis(20)).count();

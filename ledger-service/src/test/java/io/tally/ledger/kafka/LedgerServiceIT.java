@@ -10,6 +10,8 @@ import io.tally.core.Currency;
 import io.tally.embedded.testing.TestInfrastructure;
 import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.TopicAdmin;
+import io.tally.schemas.TopicNames;
+import io.tally.schemas.ValueSerdes;
 import io.tally.schemas.codec.RequestCodec;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,7 +41,7 @@ class LedgerServiceIT {
     @Test
     void everyRequestIsDecidedOnceAndARestartedServiceRemembersEveryKey() throws Exception {
         TestInfrastructure infra = TestInfrastructure.get();
-        LedgerTopics topics = LedgerTopics.withPrefix(TestInfrastructure.uniqueName("ls") + ".", 4);
+        LedgerTopics topics = TopicNames.withPrefix(TestInfrastructure.uniqueName("ls") + ".", 4).in(ValueSerdes.singleObject());
         Map<String, Object> kafka = Map.of("bootstrap.servers", infra.bootstrapServers());
         try (Admin admin = Admin.create(kafka)) {
             TopicAdmin.ensure(admin, topics.specs(), (short) 1);
@@ -62,7 +64,7 @@ class LedgerServiceIT {
                 publisher.publish(r, null);
             }
             publisher.flush();
-            List<LedgerResult> outcomes = readAll(kafka, topics.results(), LedgerTopics.RESULT_SERDE.deserializer(), requests.size());
+            List<LedgerResult> outcomes = readAll(kafka, topics.results().name(), ValueSerdes.singleObject().results().deserializer(), requests.size());
             assertThat(outcomes).allSatisfy(o -> assertThat(o.getRejectionCode()).isNull());
         }
 
@@ -77,12 +79,12 @@ class LedgerServiceIT {
                 publisher.publish(LedgerRequest.newBuilder(r).setRequestId(r.getRequestId() + "-again").build(), null);
             }
             publisher.flush();
-            List<LedgerResult> outcomes = readAll(kafka, topics.results(), LedgerTopics.RESULT_SERDE.deserializer(), 2 * requests.size());
+            List<LedgerResult> outcomes = readAll(kafka, topics.results().name(), ValueSerdes.singleObject().results().deserializer(), 2 * requests.size());
             List<LedgerResult> retries = outcomes.stream().filter(o -> o.getRequestId().endsWith("-again")).toList();
             assertThat(retries).hasSize(requests.size()).allSatisfy(o -> assertThat(o.getReplayed()).isTrue());
         }
 
-        List<LedgerEvent> events = readAll(kafka, topics.events(), LedgerTopics.EVENT_SERDE.deserializer(), requests.size());
+        List<LedgerEvent> events = readAll(kafka, topics.events().name(), ValueSerdes.singleObject().events().deserializer(), requests.size());
         assertThat(events).hasSize(requests.size());
         Map<String, List<Long>> versions = new HashMap<>();
         Map<String, Long> lastAvailable = new HashMap<>();

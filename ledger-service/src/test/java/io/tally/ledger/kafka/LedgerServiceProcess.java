@@ -1,7 +1,8 @@
 package io.tally.ledger.kafka;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.TopicNames;
+import io.tally.schemas.ValueSerdes;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -18,7 +19,7 @@ public final class LedgerServiceProcess {
         Map<String, Object> kafka = Map.of("bootstrap.servers", args[0], "session.timeout.ms", 6_000,
                 "heartbeat.interval.ms", 1_000);
         LedgerServiceApp app = new LedgerServiceApp(new LedgerServiceConfig(kafka, args[3],
-                Path.of(args[4]), LedgerTopics.withPrefix(args[1], Integer.parseInt(args[2])), 1), new SimpleMeterRegistry());
+                Path.of(args[4]), TopicNames.withPrefix(args[1], Integer.parseInt(args[2])).in(ValueSerdes.singleObject()), 1), new SimpleMeterRegistry());
         app.start();
         app.awaitRunning(java.time.Duration.ofSeconds(120));
         System.out.println("RUNNING");

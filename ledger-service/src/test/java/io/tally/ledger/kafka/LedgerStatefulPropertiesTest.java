@@ -8,6 +8,8 @@ import io.tally.avro.LedgerResult;
 import io.tally.avro.ResultStatus;
 import io.tally.core.Currency;
 import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.TopicNames;
+import io.tally.schemas.ValueSerdes;
 import io.tally.schemas.codec.RequestCodec;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,16 +54,16 @@ class LedgerStatefulPropertiesTest {
     @Property(tries = 40)
     void theTopologyAgreesWithTheModelOnEveryOutcomeAndBalance(@ForAll("steps") List<Step> steps) throws Exception {
         Path stateDir = Files.createTempDirectory("stateful");
-        LedgerTopics topics = LedgerTopics.defaults(1);
+        LedgerTopics topics = TopicNames.defaults(1).in(ValueSerdes.singleObject());
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "stateful");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         try (TopologyTestDriver driver = new TopologyTestDriver(DecideTopology.buildTopology(topics, new SimpleMeterRegistry()), props)) {
-            TestInputTopic<String, LedgerRequest> in = driver.createInputTopic(topics.requests(), new StringSerializer(),
-                    LedgerTopics.REQUEST_SERDE.serializer());
-            TestOutputTopic<String, LedgerResult> out = driver.createOutputTopic(topics.results(), new StringDeserializer(),
-                    LedgerTopics.RESULT_SERDE.deserializer());
+            TestInputTopic<String, LedgerRequest> in = driver.createInputTopic(topics.requests().name(), new StringSerializer(),
+                    ValueSerdes.singleObject().requests().serializer());
+            TestOutputTopic<String, LedgerResult> out = driver.createOutputTopic(topics.results().name(), new StringDeserializer(),
+                    ValueSerdes.singleObject().results().deserializer());
             Model model = new Model();
             int n = 0;
             for (Step step : steps) {

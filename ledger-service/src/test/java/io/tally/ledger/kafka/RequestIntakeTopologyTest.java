@@ -11,6 +11,8 @@ import io.tally.avro.ResultStatus;
 import io.tally.core.BalanceField;
 import io.tally.core.Currency;
 import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.TopicNames;
+import io.tally.schemas.ValueSerdes;
 import io.tally.schemas.codec.RequestCodec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -38,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the grammar, records that do not decode whole, records too large, and dead letters that always fit.
  */
 class RequestIntakeTopologyTest {
-    private static final LedgerTopics TOPICS = LedgerTopics.defaults(1);
+    private static final LedgerTopics TOPICS = TopicNames.defaults(1).in(ValueSerdes.singleObject());
 
     @TempDir
     Path stateDir;
@@ -59,12 +61,12 @@ class RequestIntakeTopologyTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         driver = new TopologyTestDriver(DecideTopology.buildTopology(TOPICS, new SimpleMeterRegistry()), props);
-        publicTopic = driver.createInputTopic(TOPICS.requests(), new ByteArraySerializer(), new ByteArraySerializer());
-        operatorTopic = driver.createInputTopic(TOPICS.operatorRequests(), new ByteArraySerializer(), new ByteArraySerializer());
-        transferTopic = driver.createInputTopic(TOPICS.transfers(), new ByteArraySerializer(), new ByteArraySerializer());
-        events = driver.createOutputTopic(TOPICS.events(), new StringDeserializer(), LedgerTopics.EVENT_SERDE.deserializer());
-        results = driver.createOutputTopic(TOPICS.results(), new StringDeserializer(), LedgerTopics.RESULT_SERDE.deserializer());
-        dlq = driver.createOutputTopic(TOPICS.requestsDlq(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        publicTopic = driver.createInputTopic(TOPICS.requests().name(), new ByteArraySerializer(), new ByteArraySerializer());
+        operatorTopic = driver.createInputTopic(TOPICS.operatorRequests().name(), new ByteArraySerializer(), new ByteArraySerializer());
+        transferTopic = driver.createInputTopic(TOPICS.transfers().name(), new ByteArraySerializer(), new ByteArraySerializer());
+        events = driver.createOutputTopic(TOPICS.events().name(), new StringDeserializer(), ValueSerdes.singleObject().events().deserializer());
+        results = driver.createOutputTopic(TOPICS.results().name(), new StringDeserializer(), ValueSerdes.singleObject().results().deserializer());
+        dlq = driver.createOutputTopic(TOPICS.requestsDlq().name(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         send(publicTopic, RequestCodec.openAccount("open", "open-a", "a", new Currency("CZK", 2), 0, 0));
         send(publicTopic, RequestCodec.credit("fund", "fund-a", "a", "CZK", 1_000, 0, null));
         events.readValuesToList();
@@ -76,7 +78,7 @@ class RequestIntakeTopologyTest {
     }
 
     private LedgerResult send(TestInputTopic<byte[], byte[]> topic, LedgerRequest request) {
-        topic.pipeInput(utf8(request.getAccountId()), LedgerTopics.REQUEST_SERDE.serializer().serialize("t", request));
+        topic.pipeInput(utf8(request.getAccountId()), ValueSerdes.singleObject().requests().serializer().serialize("t", request));
         return results.readValue();
     }
 
@@ -101,7 +103,7 @@ class RequestIntakeTopologyTest {
         assertThat(forged.getRejectionCode()).isEqualTo("REQUEST_TYPE_NOT_ALLOWED");
         TestRecord<byte[], byte[]> dead = deadLetter("INTERNAL_TYPE_ON_PUBLIC_TOPIC");
         assertThat(DeadLetters.header(dead.headers(), DeadLetters.DETAIL))
-                .contains("RECEIVE_TRANSFER is internal", TOPICS.requests());
+                .contains("RECEIVE_TRANSFER is internal", TOPICS.requests().name());
         assertThat(send(publicTopic, RequestCodec.returnTransfer("a:2", "a", "CZK", "ghost", 1_000_000, "x", 0))
                 .getRejectionCode()).isEqualTo("REQUEST_TYPE_NOT_ALLOWED");
         deadLetter("INTERNAL_TYPE_ON_PUBLIC_TOPIC");
@@ -145,7 +147,7 @@ class RequestIntakeTopologyTest {
                 .isEqualTo(ResultStatus.ACCEPTED);
         events.readValuesToList();
 
-        publicTopic.pipeInput(utf8("a"), LedgerTopics.REQUEST_SERDE.serializer().serialize("t",
+        publicTopic.pipeInput(utf8("a"), ValueSerdes.singleObject().requests().serializer().serialize("t",
                 RequestCodec.transfer("pay", "pay-b", "a", "CZK", "b", 300, 0)));
 
         List<LedgerResult> outcomes = results.readValuesToList();
@@ -160,7 +162,7 @@ class RequestIntakeTopologyTest {
         assertThat(nul.getRejectionCode()).isEqualTo("INVALID_REQUEST");
         assertThat(DeadLetters.header(deadLetter("INVALID_ID").headers(), DeadLetters.DETAIL))
                 .startsWith("accountId: must use only").contains("U+0000");
-        publicTopic.pipeInput(utf8("a"), LedgerTopics.REQUEST_SERDE.serializer().serialize("t",
+        publicTopic.pipeInput(utf8("a"), ValueSerdes.singleObject().requests().serializer().serialize("t",
                 RequestCodec.credit("r\nforged log line", "k", "a", "CZK", 5, 0, null)));
         deadLetter("INVALID_ID");
         assertThat(results.isEmpty()).as("no outcome under a request id outside the grammar").isTrue();
@@ -170,7 +172,7 @@ class RequestIntakeTopologyTest {
 
     @Test
     void aValidRequestFollowedByBytesIsNotDecided() {
-        byte[] clean = LedgerTopics.REQUEST_SERDE.serializer().serialize("t",
+        byte[] clean = ValueSerdes.singleObject().requests().serializer().serialize("t",
                 RequestCodec.credit("trail", "trail", "a", "CZK", 500, 0, null));
         publicTopic.pipeInput(utf8("a"), Arrays.copyOf(clean, clean.length + 4));
         deadLetter("TRAILING_BYTES");
@@ -201,7 +203,7 @@ class RequestIntakeTopologyTest {
         for (int i = 0; i < 40; i++) {
             headers.add("h" + i, new byte[1_000]);
         }
-        publicTopic.pipeInput(new TestRecord<>(key, LedgerTopics.REQUEST_SERDE.serializer().serialize("t",
+        publicTopic.pipeInput(new TestRecord<>(key, ValueSerdes.singleObject().requests().serializer().serialize("t",
                 RequestCodec.credit("mis", "mis", "a", "CZK", 5, 0, null)), headers));
         TestRecord<byte[], byte[]> dead = deadLetter("KEY_MISMATCH");
         assertThat(dead.key()).hasSize(DeadLetters.MAX_KEY_BYTES);

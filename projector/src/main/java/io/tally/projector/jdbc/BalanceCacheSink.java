@@ -4,8 +4,8 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tally.avro.AccountBalance;
+import io.tally.platform.kafka.KafkaClients;
 import io.tally.schemas.LedgerTopics;
-import io.tally.schemas.ValueSerdes;
 import io.tally.schemas.registry.SchemaRegistryException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -123,49 +123,29 @@ public final class BalanceCacheSink implements AutoCloseable {
      *     security); group id, isolation level, offset reset and auto-commit are set over them
      * @param groupId the consumer group; a sink restarted with the same group resumes where it
      *     committed, a new group replays {@code ledger.balances} from the beginning
-     * @param topics reads {@link LedgerTopics#balances()}
+     * @param topics reads {@link LedgerTopics#balances()}, in its configured encoding
      * @param dataSource the database holding {@code account_balances}
      */
     public BalanceCacheSink(Map<String, Object> kafkaProperties, String groupId, LedgerTopics topics,
             DataSource dataSource) {
-        this(kafkaProperties, groupId, topics, ValueSerdes.singleObject(), dataSource, Optional.empty());
+        this(kafkaProperties, groupId, topics, dataSource, Optional.empty());
     }
 
     /**
-     * Builds a sink reading {@code ledger.balances} in the encoding of {@code serdes}; otherwise as
-     * {@link #BalanceCacheSink(Map, String, LedgerTopics, DataSource)}.
-     */
-    public BalanceCacheSink(Map<String, Object> kafkaProperties, String groupId, LedgerTopics topics,
-            ValueSerdes serdes, DataSource dataSource) {
-        this(kafkaProperties, groupId, topics, serdes, dataSource, Optional.empty());
-    }
-
-    /** As below, in the single-object encoding. */
-    public BalanceCacheSink(Map<String, Object> kafkaProperties, String groupId, LedgerTopics topics,
-            DataSource dataSource, Optional<String> applicationSql) {
-        this(kafkaProperties, groupId, topics, ValueSerdes.singleObject(), dataSource, applicationSql);
-    }
-
-    /**
-     * As {@link #BalanceCacheSink(Map, String, LedgerTopics, ValueSerdes, DataSource)}, also running
+     * As {@link #BalanceCacheSink(Map, String, LedgerTopics, DataSource)}, also running
      * {@code applicationSql} for each row that moved forward (see the class documentation).
      *
      * @param applicationSql SQL with named parameters, run in the same transaction as the upsert
      */
     public BalanceCacheSink(Map<String, Object> kafkaProperties, String groupId, LedgerTopics topics,
-            ValueSerdes serdes, DataSource dataSource, Optional<String> applicationSql) {
+            DataSource dataSource, Optional<String> applicationSql) {
         this.applicationSql = applicationSql;
         Map<String, Object> props = new HashMap<>(kafkaProperties);
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
-        // Only balances from committed projector transactions.
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        // Offsets are committed after the database transaction, never before.
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, MAX_POLL_RECORDS);
-        this.consumer = new KafkaConsumer<>(props, LedgerTopics.keySerde().deserializer(),
-                serdes.balances().deserializer());
-        this.topic = topics.balances();
+        // Only balances from committed projector transactions; offsets committed after the database
+        // transaction, never before.
+        this.consumer = KafkaClients.readCommittedConsumer(props, groupId, topics.balances());
+        this.topic = topics.balances().name();
         this.jdbi = Jdbi.create(dataSource).installPlugin(new SqlObjectPlugin());
         this.thread = new Thread(this::run, "balance-cache-sink-" + groupId);
         // A daemon may die mid-batch at JVM exit: the transaction rolls back, the offsets stay behind.

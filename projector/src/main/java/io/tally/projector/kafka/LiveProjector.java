@@ -108,7 +108,7 @@ public final class LiveProjector implements Supplier<ProjectorApp>, AutoCloseabl
         ProjectorApp next = new ProjectorApp(config.withApplicationId(live), metrics);
         try {
             next.start();
-            awaitQueryable(next);
+            next.awaitQueryable(startTimeout);
         } catch (RuntimeException | InterruptedException e) {
             log.error("projector {} did not become queryable within {} ms; {} keeps serving: {}", live,
                     startTimeout.toMillis(), applicationId(), e.getMessage());
@@ -121,17 +121,6 @@ public final class LiveProjector implements Supplier<ProjectorApp>, AutoCloseabl
         ProjectorApp old = current.getAndSet(next);
         log.info("projector {} serves readers now; closing {}", live, old.config().applicationId());
         old.close();
-    }
-
-    /** Waits until {@code next} answers for every partition it runs ({@link ProjectorApp#isQueryable}). */
-    private void awaitQueryable(ProjectorApp next) throws InterruptedException {
-        long deadlineNs = System.nanoTime() + startTimeout.toNanos();
-        while (!next.isQueryable()) {
-            if (System.nanoTime() - deadlineNs > 0) {
-                throw new IllegalStateException("not queryable; state " + next.state());
-            }
-            Thread.sleep(100);
-        }
     }
 
     /** Stops the check, then the projector readers use. */

@@ -1,19 +1,18 @@
 package io.tally.projector.kafka;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.tally.avro.AccountBalance;
 import io.tally.avro.HoldState;
+import io.tally.platform.kafka.StreamsService;
 import io.tally.projector.ProjectorTopology;
 import io.tally.schemas.LedgerTopics;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Optional;
-import java.util.Set;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
-import org.apache.kafka.streams.CloseOptions;
+import java.util.Set;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StoreQueryParameters;
@@ -24,10 +23,9 @@ import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.query.StateQueryRequest;
 import org.apache.kafka.streams.query.StateQueryResult;
 import org.apache.kafka.streams.query.VersionedKeyQuery;
-import org.apache.kafka.streams.state.VersionedRecord;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.streams.state.VersionedRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,13 +44,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class ProjectorApp implements AutoCloseable {
     /** How long {@link #close} waits for the stream threads to finish. */
-    public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    public static final Duration CLOSE_TIMEOUT = StreamsService.CLOSE_TIMEOUT;
 
     private static final Logger log = LoggerFactory.getLogger(ProjectorApp.class);
 
     private final ProjectorConfig config;
+    private final StreamsService service;
+    /** The service's client, for interactive queries. */
     private final KafkaStreams streams;
-    private final KafkaStreamsMetrics streamsMetrics;
 
     /**
      * Builds the projector; connects to nothing until {@link #start}.
@@ -83,15 +82,9 @@ public final class ProjectorApp implements AutoCloseable {
     public ProjectorApp(ProjectorConfig config, Properties streamsProperties, MeterRegistry metrics,
             ProjectorTopology.Publishing publishing) {
         this.config = config;
-        this.streams = new KafkaStreams(ProjectorTopology.buildTopology(config.topics(), config.serdes(), metrics,
-                config.historyRetention(), publishing),
-                streamsProperties);
-        this.streams.setUncaughtExceptionHandler(e -> {
-            log.error("projector {} stream thread failed; shutting the client down", config.applicationId(), e);
-            return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-        });
-        this.streamsMetrics = new KafkaStreamsMetrics(streams);
-        this.streamsMetrics.bindTo(metrics);
+        this.service = new StreamsService("projector " + config.applicationId(), ProjectorTopology.buildTopology(
+                config.topics(), metrics, config.historyRetention(), publishing), streamsProperties, metrics);
+        this.streams = service.streams();
     }
 
     /**
@@ -146,9 +139,9 @@ public final class ProjectorApp implements AutoCloseable {
 
     /** Starts the stream threads; returns at once (see {@link #awaitRunning}). */
     public void start() {
-        log.info("projector {} starting: {} -> {}", config.applicationId(), config.topics().events(),
-                config.topics().balances());
-        streams.start();
+        log.info("projector {} starting: {} -> {}", config.applicationId(), config.topics().events().name(),
+                config.topics().balances().name());
+        service.start();
     }
 
     /**
@@ -159,21 +152,17 @@ public final class ProjectorApp implements AutoCloseable {
      * @throws InterruptedException if interrupted while waiting
      */
     public void awaitRunning(Duration timeout) throws InterruptedException {
-        long deadlineNs = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            KafkaStreams.State state = streams.state();
-            if (state == KafkaStreams.State.RUNNING) {
-                return;
-            }
-            if (state == KafkaStreams.State.ERROR || state.isShuttingDown() || state == KafkaStreams.State.NOT_RUNNING) {
-                throw new IllegalStateException("projector " + config.applicationId() + " is " + state);
-            }
-            if (System.nanoTime() - deadlineNs > 0) {
-                throw new IllegalStateException("projector " + config.applicationId() + " not RUNNING after "
-                        + timeout.toMillis() + " ms; state " + state);
-            }
-            Thread.sleep(50);
-        }
+        service.awaitRunning(timeout);
+    }
+
+    /**
+     * Waits until this instance answers for every partition it runs ({@link #isQueryable}).
+     *
+     * @throws IllegalStateException if it is not queryable within {@code timeout}, or failed or stopped
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public void awaitQueryable(Duration timeout) throws InterruptedException {
+        service.awaitUntil(this::isQueryable, "queryable", timeout);
     }
 
     /**
@@ -193,7 +182,7 @@ public final class ProjectorApp implements AutoCloseable {
      * open; a Micrometer binder only picks new ones up on its next refresh).
      */
     public java.util.Map<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric> streamsMetrics() {
-        return streams.metrics();
+        return service.streamsMetrics();
     }
 
     /** The client's current state. */
@@ -300,13 +289,6 @@ public final class ProjectorApp implements AutoCloseable {
      */
     @Override
     public void close() {
-        // Leave the group: a restarted or remaining instance takes the partitions over at once rather
-        // than after session.timeout.ms (45 s by default), during which balances would not move.
-        CloseOptions options = CloseOptions.timeout(CLOSE_TIMEOUT)
-                .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP);
-        if (!streams.close(options)) {
-            log.warn("projector {} did not stop within {} ms", config.applicationId(), CLOSE_TIMEOUT.toMillis());
-        }
-        streamsMetrics.close();
+        service.close();
     }
 }

@@ -1,8 +1,7 @@
 package io.tally.projector.kafka;
 
-import io.tally.schemas.LedgerTopics;
 import io.tally.projector.ProjectorTopology;
-import io.tally.schemas.ValueSerdes;
+import io.tally.schemas.LedgerTopics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -18,17 +17,16 @@ import java.util.Objects;
  * @param applicationId the Streams application id: consumer group, prefix of internal topics;
  *     instances with the same id share the work
  * @param stateDir where RocksDB stores live; one per instance
- * @param topics the topic names
+ * @param topics the topics, in the configured value encoding
  * @param replicationFactor replicas of the internal (changelog) topics, {@code >= 1}
  * @param historyRetention how far back point-in-time balance reads reach (the versioned store's
  *     history retention), positive
- * @param serdes the value encoding of {@code ledger.events} and {@code ledger.balances}
  * @throws IllegalArgumentException if the application id is blank, the replication factor is below
  *     1 or the history retention is not positive
  */
 public record ProjectorConfig(
         Map<String, Object> kafkaProperties, String applicationId, Path stateDir, LedgerTopics topics,
-        int replicationFactor, Duration historyRetention, ValueSerdes serdes) {
+        int replicationFactor, Duration historyRetention) {
     public ProjectorConfig {
         kafkaProperties = Map.copyOf(kafkaProperties);
         Objects.requireNonNull(applicationId, "applicationId");
@@ -44,33 +42,17 @@ public record ProjectorConfig(
         if (replicationFactor < 1) {
             throw new IllegalArgumentException("replicationFactor must be >= 1: " + replicationFactor);
         }
-        Objects.requireNonNull(serdes, "serdes");
-    }
-
-    /** With {@link ProjectorTopology#DEFAULT_HISTORY_RETENTION} and the single-object encoding. */
-    public ProjectorConfig(Map<String, Object> kafkaProperties, String applicationId, Path stateDir, LedgerTopics topics,
-            int replicationFactor) {
-        this(kafkaProperties, applicationId, stateDir, topics, replicationFactor,
-                ProjectorTopology.DEFAULT_HISTORY_RETENTION, ValueSerdes.singleObject());
-    }
-
-    /** With the single-object encoding. */
-    public ProjectorConfig(Map<String, Object> kafkaProperties, String applicationId, Path stateDir, LedgerTopics topics,
-            int replicationFactor, Duration historyRetention) {
-        this(kafkaProperties, applicationId, stateDir, topics, replicationFactor, historyRetention,
-                ValueSerdes.singleObject());
     }
 
     /** With {@link ProjectorTopology#DEFAULT_HISTORY_RETENTION}. */
     public ProjectorConfig(Map<String, Object> kafkaProperties, String applicationId, Path stateDir, LedgerTopics topics,
-            int replicationFactor, ValueSerdes serdes) {
-        this(kafkaProperties, applicationId, stateDir, topics, replicationFactor,
-                ProjectorTopology.DEFAULT_HISTORY_RETENTION, serdes);
+            int replicationFactor) {
+        this(kafkaProperties, applicationId, stateDir, topics, replicationFactor, ProjectorTopology.DEFAULT_HISTORY_RETENTION);
     }
 
     /** This configuration under another application id (a rebuilt projection that became live). */
     public ProjectorConfig withApplicationId(String otherApplicationId) {
         return new ProjectorConfig(kafkaProperties, otherApplicationId, stateDir, topics, replicationFactor,
-                historyRetention, serdes);
+                historyRetention);
     }
 }

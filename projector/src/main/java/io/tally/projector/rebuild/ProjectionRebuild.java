@@ -3,6 +3,8 @@ package io.tally.projector.rebuild;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tally.avro.AccountBalance;
 import io.tally.avro.HoldState;
+import io.tally.platform.kafka.GroupProgress;
+import io.tally.platform.kafka.KafkaClients;
 import io.tally.projector.ProjectorTopology;
 import io.tally.projector.jdbc.AccountBalanceTable;
 import io.tally.projector.jdbc.CachedBalance;
@@ -10,10 +12,10 @@ import io.tally.projector.jdbc.LiveApplicationTable;
 import io.tally.projector.kafka.ProjectorApp;
 import io.tally.projector.kafka.ProjectorConfig;
 import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.StoreSerdes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -21,16 +23,11 @@ import java.util.Properties;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -183,8 +180,8 @@ public final class ProjectionRebuild {
         long duplicates;
         long replayMs;
         try (Admin admin = Admin.create(kafka)) {
-            Map<TopicPartition, Long> end = endOffsets(admin, topics.events());
-            if (committedSum(admin, rebuiltApplicationId, end) > 0) {
+            Map<TopicPartition, Long> end = GroupProgress.endOffsets(admin, topics.events().name());
+            if (GroupProgress.hasOffsets(admin, rebuiltApplicationId)) {
                 throw new IllegalStateException("application id " + rebuiltApplicationId + " has been used before");
             }
             long total = end.values().stream().mapToLong(Long::longValue).sum();
@@ -195,23 +192,18 @@ public final class ProjectionRebuild {
             long startNs = System.nanoTime();
             try (ProjectorApp rebuild = new ProjectorApp(config, props, metrics, ProjectorTopology.Publishing.TABLES_ONLY)) {
                 rebuild.start();
-                long deadlineNs = startNs + timeout.toNanos();
-                while (true) {
-                    long committed = caughtUp(admin, rebuiltApplicationId, end);
-                    listener.progress(committed < 0 ? total : committed, processed(metrics));
-                    if (committed < 0) {
-                        break;
-                    }
-                    KafkaStreams.State state = rebuild.state();
-                    if (state.isShuttingDown() || state.hasCompletedShutdown()) {
-                        throw new IllegalStateException("rebuild " + rebuiltApplicationId + " stopped (" + state
-                                + ") after committing " + committed + " of " + total + " offsets; start a new one");
-                    }
-                    if (System.nanoTime() - deadlineNs > 0) {
-                        throw new IllegalStateException("rebuild " + rebuiltApplicationId + " had committed " + committed
-                                + " of " + total + " offsets after " + timeout.toMillis() + " ms; state " + rebuild.state());
-                    }
-                    Thread.sleep(POLL.toMillis());
+                try {
+                    GroupProgress.await(admin, rebuiltApplicationId, end, timeout, progress -> {
+                        listener.progress(progress.committedOffsets(), processed(metrics));
+                        KafkaStreams.State state = rebuild.state();
+                        if (!progress.caughtUp() && (state.isShuttingDown() || state.hasCompletedShutdown())) {
+                            throw new IllegalStateException("rebuild " + rebuiltApplicationId + " stopped (" + state
+                                    + ") after committing " + progress.committedOffsets() + " of " + total
+                                    + " offsets; start a new one");
+                        }
+                    });
+                } catch (TimeoutException e) {
+                    throw new IllegalStateException("rebuild " + e.getMessage() + "; state " + rebuild.state(), e);
                 }
                 replayMs = (System.nanoTime() - startNs) / 1_000_000;
                 events = processed(metrics);
@@ -221,13 +213,13 @@ public final class ProjectionRebuild {
         log.info("rebuild {} replayed {} events in {} ms", rebuiltApplicationId, events, replayMs);
 
         SortedMap<String, AccountBalance> liveBalances = table(liveApplicationId, ProjectorTopology.BALANCE_STORE,
-                LedgerTopics.BALANCE_SERDE.deserializer());
+                StoreSerdes.BALANCE.deserializer());
         SortedMap<String, AccountBalance> rebuiltBalances = table(rebuiltApplicationId, ProjectorTopology.BALANCE_STORE,
-                LedgerTopics.BALANCE_SERDE.deserializer());
+                StoreSerdes.BALANCE.deserializer());
         SortedMap<String, HoldState> liveHolds = table(liveApplicationId, ProjectorTopology.HOLD_STORE,
-                LedgerTopics.HOLD_SERDE.deserializer());
+                StoreSerdes.HOLD.deserializer());
         SortedMap<String, HoldState> rebuiltHolds = table(rebuiltApplicationId, ProjectorTopology.HOLD_STORE,
-                LedgerTopics.HOLD_SERDE.deserializer());
+                StoreSerdes.HOLD.deserializer());
         List<Difference> differences = new ArrayList<>();
         int count = compare("balances", liveBalances, rebuiltBalances, differences)
                 + compare("holds", liveHolds, rebuiltHolds, differences);
@@ -285,11 +277,8 @@ public final class ProjectionRebuild {
     private <V> SortedMap<String, V> table(String applicationId, String store, Deserializer<V> values) {
         String changelog = applicationId + "-" + store + "-changelog";
         SortedMap<String, V> table = new TreeMap<>();
-        Map<String, Object> props = new HashMap<>(kafka);
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString().toLowerCase(java.util.Locale.ROOT));
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.readCommittedConsumer(kafka, null,
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(changelog, Duration.ofSeconds(10)).stream()
                     .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
             if (partitions.isEmpty()) {
@@ -322,57 +311,4 @@ public final class ProjectionRebuild {
         return (long) n;
     }
 
-    /**
-     * Whether consumer group {@code groupId} has committed every offset up to {@code end}.
-     *
-     * @return -1 when every partition has reached its end offset, else the sum committed so far
-     */
-    public static long caughtUp(Admin admin, String groupId, Map<TopicPartition, Long> end) {
-        Map<TopicPartition, OffsetAndMetadata> committed = committed(admin, groupId);
-        long sum = 0;
-        boolean all = true;
-        for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
-            OffsetAndMetadata c = committed.get(e.getKey());
-            long offset = c == null ? 0 : c.offset();
-            sum += Math.min(offset, e.getValue());
-            all &= e.getValue() == 0 || offset >= e.getValue();
-        }
-        return all ? -1 : sum;
-    }
-
-    private static long committedSum(Admin admin, String groupId, Map<TopicPartition, Long> end) {
-        return committed(admin, groupId).entrySet().stream().filter(e -> end.containsKey(e.getKey()) && e.getValue() != null)
-                .mapToLong(e -> e.getValue().offset()).sum();
-    }
-
-    private static Map<TopicPartition, OffsetAndMetadata> committed(Admin admin, String groupId) {
-        try {
-            return admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot read the offsets of " + groupId, e.getCause());
-        }
-    }
-
-    /** The read-committed end offsets of every partition of {@code topic}. */
-    public static Map<TopicPartition, Long> endOffsets(Admin admin, String topic) {
-        try {
-            int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
-            Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-            for (int p = 0; p < partitions; p++) {
-                request.put(new TopicPartition(topic, p), OffsetSpec.latest());
-            }
-            Map<TopicPartition, Long> end = new HashMap<>();
-            admin.listOffsets(request, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get()
-                    .forEach((tp, info) -> end.put(tp, info.offset()));
-            return end;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot read the end offsets of " + topic, e.getCause());
-        }
-    }
 }

@@ -15,6 +15,8 @@ import io.tally.projector.kafka.ProjectorApp;
 import io.tally.projector.kafka.ProjectorConfig;
 import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.TopicAdmin;
+import io.tally.schemas.TopicNames;
+import io.tally.schemas.ValueSerdes;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -60,7 +62,7 @@ class ProjectorHttpIT {
 
     @BeforeEach
     void setUp() throws Exception {
-        topics = LedgerTopics.withPrefix(TestInfrastructure.uniqueName("projector-http") + ".", 4);
+        topics = TopicNames.withPrefix(TestInfrastructure.uniqueName("projector-http") + ".", 4).in(ValueSerdes.singleObject());
         applicationId = TestInfrastructure.uniqueName("projector-http-app");
         Map<String, Object> kafka = Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers());
         try (Admin admin = Admin.create(kafka)) {
@@ -329,7 +331,7 @@ class ProjectorHttpIT {
 
     private void send(List<LedgerEvent> events) throws Exception {
         for (LedgerEvent e : events) {
-            producer.send(new ProducerRecord<>(topics.events(), e.getAccountId(), e)).get();
+            producer.send(new ProducerRecord<>(topics.events().name(), e.getAccountId(), e)).get();
         }
     }
 }

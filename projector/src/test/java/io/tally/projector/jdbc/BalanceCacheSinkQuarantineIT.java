@@ -147,7 +147,7 @@ class BalanceCacheSinkQuarantineIT {
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestInfrastructure.get().bootstrapServers(),
                 ProducerConfig.ACKS_CONFIG, "all"),
                 new ByteArraySerializer(), new ByteArraySerializer())) {
-            raw.send(new ProducerRecord<>(fixture.topics.balances(), "u".getBytes(StandardCharsets.UTF_8), garbage)).get();
+            raw.send(new ProducerRecord<>(fixture.topics.balances().name(), "u".getBytes(StandardCharsets.UTF_8), garbage)).get();
         }
         send(List.of(b1));
 

@@ -8,6 +8,8 @@ import io.tally.embedded.testing.TestInfrastructure;
 import io.tally.projector.Eventually;
 import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.TopicAdmin;
+import io.tally.schemas.TopicNames;
+import io.tally.schemas.ValueSerdes;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -54,7 +56,7 @@ class BalanceCacheSinkRestartIT {
 
     @BeforeEach
     void setUp() throws Exception {
-        topics = LedgerTopics.withPrefix(TestInfrastructure.uniqueName("sink-restart") + ".", 3);
+        topics = TopicNames.withPrefix(TestInfrastructure.uniqueName("sink-restart") + ".", 3).in(ValueSerdes.singleObject());
         try (Admin admin = Admin.create(kafka)) {
             TopicAdmin.ensure(admin, topics.specs(), (short) 1);
         }
@@ -85,7 +87,7 @@ class BalanceCacheSinkRestartIT {
         try (KafkaProducer<String, AccountBalance> producer = new KafkaProducer<>(Map.of(
                         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers(),
                         ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
-                LedgerTopics.keySerde().serializer(), LedgerTopics.BALANCE_SERDE.serializer());
+                LedgerTopics.keySerde().serializer(), ValueSerdes.singleObject().balances().serializer());
                 BalanceCacheSink sink = new BalanceCacheSink(kafka, TestInfrastructure.uniqueName("sink-restart"), topics,
                         database, Optional.of(moves))) {
             sink.start();
@@ -93,10 +95,10 @@ class BalanceCacheSinkRestartIT {
                 while (producing.get()) {
                     int version = nextVersion.getAndIncrement();
                     for (int a = 0; a < ACCOUNTS; a++) {
-                        producer.send(new ProducerRecord<>(topics.balances(), "acct-" + a, balance("acct-" + a, version)));
+                        producer.send(new ProducerRecord<>(topics.balances().name(), "acct-" + a, balance("acct-" + a, version)));
                         if (version > 3 && a % 5 == 0) {
                             // A replayed older version now and then: must never move a row back.
-                            producer.send(new ProducerRecord<>(topics.balances(), "acct-" + a,
+                            producer.send(new ProducerRecord<>(topics.balances().name(), "acct-" + a,
                                     balance("acct-" + a, version - 3)));
                         }
                     }
@@ -114,7 +116,7 @@ class BalanceCacheSinkRestartIT {
                 int versionAtStop = nextVersion.get();
                 // An account whose only balances arrive during the outage: lost unless the sink waits for the server.
                 for (int version = 1; version <= 3; version++) {
-                    producer.send(new ProducerRecord<>(topics.balances(), OUTAGE_ONLY, balance(OUTAGE_ONLY, version)));
+                    producer.send(new ProducerRecord<>(topics.balances().name(), OUTAGE_ONLY, balance(OUTAGE_ONLY, version)));
                 }
                 Eventually.await("balances keep arriving while the server is down", TIMEOUT,
                         () -> nextVersion.get() > versionAtStop + 100);

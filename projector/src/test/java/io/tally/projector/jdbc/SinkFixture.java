@@ -5,6 +5,8 @@ import io.tally.embedded.PostgresServer;
 import io.tally.embedded.testing.TestInfrastructure;
 import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.TopicAdmin;
+import io.tally.schemas.TopicNames;
+import io.tally.schemas.ValueSerdes;
 import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
@@ -33,7 +35,7 @@ final class SinkFixture implements AutoCloseable {
     SinkFixture(String name, int partitions) throws Exception {
         TestInfrastructure infra = TestInfrastructure.get();
         kafka = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers());
-        topics = LedgerTopics.withPrefix(TestInfrastructure.uniqueName(name) + ".", partitions);
+        topics = TopicNames.withPrefix(TestInfrastructure.uniqueName(name) + ".", partitions).in(ValueSerdes.singleObject());
         try (Admin admin = Admin.create(kafka)) {
             TopicAdmin.ensure(admin, topics.specs(), (short) 1);
         }
@@ -44,13 +46,13 @@ final class SinkFixture implements AutoCloseable {
                         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers(),
                         ProducerConfig.ACKS_CONFIG, "all",
                         ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
-                LedgerTopics.keySerde().serializer(), LedgerTopics.BALANCE_SERDE.serializer());
+                LedgerTopics.keySerde().serializer(), ValueSerdes.singleObject().balances().serializer());
     }
 
     /** Sends each balance to {@code ledger.balances}, keyed by its account, in order, and waits for all. */
     void send(List<AccountBalance> balances) {
         for (AccountBalance b : balances) {
-            producer.send(new ProducerRecord<>(topics.balances(), b.getAccountId(), b));
+            producer.send(new ProducerRecord<>(topics.balances().name(), b.getAccountId(), b));
         }
         producer.flush();
     }

@@ -20,6 +20,8 @@ import io.tally.projector.kafka.ProjectorApp;
 import io.tally.projector.kafka.ProjectorConfig;
 import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.TopicAdmin;
+import io.tally.schemas.TopicNames;
+import io.tally.schemas.ValueSerdes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -28,10 +30,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.streams.KafkaStreams;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.sqlobject.SqlObjectPlugin;
 import org.junit.jupiter.api.Test;
@@ -55,7 +57,7 @@ class ProjectionRebuildIT {
     private record Ledger(LedgerTopics topics, DataSource database, LedgerHistory history) {}
 
     private Ledger ledger(String name, int accounts) throws Exception {
-        LedgerTopics topics = LedgerTopics.withPrefix(TestInfrastructure.uniqueName(name) + ".", 2);
+        LedgerTopics topics = TopicNames.withPrefix(TestInfrastructure.uniqueName(name) + ".", 2).in(ValueSerdes.singleObject());
         try (Admin admin = Admin.create(kafka)) {
             TopicAdmin.ensure(admin, topics.specs(), (short) 1);
         }
@@ -80,8 +82,8 @@ class ProjectionRebuildIT {
         history.capture("acct-3", "h1", 100);
         history.charge("acct-4", 4);
         List<LedgerEvent> events = history.events();
-        LedgerHistory.append(infra.bootstrapServers(), topics.events(), events);
-        LedgerHistory.append(infra.bootstrapServers(), topics.events(), events.subList(0, 5)); // duplicates: the version guard drops them
+        LedgerHistory.append(infra.bootstrapServers(), topics.events().name(), events);
+        LedgerHistory.append(infra.bootstrapServers(), topics.events().name(), events.subList(0, 5)); // duplicates: the version guard drops them
 
         try (ProjectorApp app = new ProjectorApp(new ProjectorConfig(kafka, live, stateDir, topics, 1),
                 new SimpleMeterRegistry())) {
@@ -134,7 +136,7 @@ class ProjectionRebuildIT {
         AccountBalance planted = AccountBalance.newBuilder(real).setAvailableMinor(real.getAvailableMinor() + 1).build();
         try (KafkaProducer<String, AccountBalance> producer = new KafkaProducer<>(Map.of(
                         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"),
-                LedgerTopics.keySerde().serializer(), LedgerTopics.BALANCE_SERDE.serializer())) {
+                LedgerTopics.keySerde().serializer(), ValueSerdes.singleObject().balances().serializer())) {
             producer.send(new ProducerRecord<>(changelog, "acct-7", planted)).get();
         }
 
@@ -164,7 +166,7 @@ class ProjectionRebuildIT {
         LedgerTopics topics = ledger.topics();
         DataSource database = ledger.database();
         LedgerHistory history = ledger.history();
-        LedgerHistory.append(infra.bootstrapServers(), topics.events(), history.events());
+        LedgerHistory.append(infra.bootstrapServers(), topics.events().name(), history.events());
         String live = TestInfrastructure.uniqueName("live-projector");
 
         try (LiveProjector projector = new LiveProjector(new ProjectorConfig(kafka, live, stateDir, topics, 1),
@@ -187,7 +189,7 @@ class ProjectionRebuildIT {
 
             // Events appended after the switch reach the rebuilt projection.
             LedgerEvent later = history.credit("acct-3", 500);
-            LedgerHistory.append(infra.bootstrapServers(), topics.events(), List.of(later));
+            LedgerHistory.append(infra.bootstrapServers(), topics.events().name(), List.of(later));
             Eventually.await("the rebuilt projection applies new events", TIMEOUT,
                     () -> version(projector, "acct-3") == 3);
             assertThat(projector.get().balances().get("acct-3").getAvailableMinor()).isEqualTo(1_003 + 500);

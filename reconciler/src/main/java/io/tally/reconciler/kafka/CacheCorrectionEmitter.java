@@ -5,7 +5,6 @@ import io.tally.core.reconciliation.AccountComparison;
 import io.tally.core.reconciliation.BalanceView;
 import io.tally.reconciler.FixAction;
 import io.tally.schemas.LedgerTopics;
-import io.tally.schemas.ValueSerdes;
 import java.util.Map;
 
 /**
@@ -29,12 +28,7 @@ public final class CacheCorrectionEmitter extends ProducingFixer<BalanceCorrecti
      *     picks these corrections
      */
     public CacheCorrectionEmitter(Map<String, Object> kafka, LedgerTopics topics, String source) {
-        this(kafka, topics, ValueSerdes.singleObject(), source);
-    }
-
-    /** As above, writing corrections in the configured value encoding {@code serdes}. */
-    public CacheCorrectionEmitter(Map<String, Object> kafka, LedgerTopics topics, ValueSerdes serdes, String source) {
-        super(kafka, serdes.corrections().serializer(), topics.corrections(), "a correction");
+        super(kafka, topics.corrections(), "a correction");
         this.source = source;
     }
 

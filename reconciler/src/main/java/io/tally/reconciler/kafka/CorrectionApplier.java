@@ -1,17 +1,15 @@
 package io.tally.reconciler.kafka;
 
 import io.tally.avro.BalanceCorrection;
+import io.tally.platform.kafka.KafkaClients;
 import io.tally.reconciler.jdbc.CacheCorrectionApplier;
 import io.tally.schemas.LedgerTopics;
-import io.tally.schemas.ValueSerdes;
 import java.time.Duration;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -49,22 +47,10 @@ public final class CorrectionApplier implements AutoCloseable {
      */
     public CorrectionApplier(Map<String, Object> kafka, String groupId, LedgerTopics topics,
             CacheCorrectionApplier applier) {
-        this(kafka, groupId, topics, ValueSerdes.singleObject(), applier);
-    }
-
-    /** As above, reading corrections in the configured value encoding {@code serdes}. */
-    public CorrectionApplier(Map<String, Object> kafka, String groupId, LedgerTopics topics, ValueSerdes serdes,
-            CacheCorrectionApplier applier) {
-        Map<String, Object> config = new HashMap<>(kafka);
-        config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         // Offsets follow the database transaction, never precede it.
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        this.consumer = new KafkaConsumer<>(config, LedgerTopics.keySerde().deserializer(),
-                serdes.corrections().deserializer());
+        this.consumer = KafkaClients.readCommittedConsumer(kafka, groupId, topics.corrections());
         this.applier = applier;
-        this.partitions = consumer.partitionsFor(topics.corrections()).stream()
+        this.partitions = consumer.partitionsFor(topics.corrections().name()).stream()
                 .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
         // Assigned, not subscribed: a drain must see every partition without waiting for a rebalance.
         consumer.assign(partitions);

@@ -7,7 +7,6 @@ import io.tally.core.reconciliation.AccountComparison;
 import io.tally.core.reconciliation.BalanceView;
 import io.tally.reconciler.FixAction;
 import io.tally.schemas.LedgerTopics;
-import io.tally.schemas.ValueSerdes;
 import io.tally.schemas.codec.RequestCodec;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -43,12 +42,7 @@ public final class LedgerCorrectionRequester extends ProducingFixer<LedgerReques
      * @param source the authoritative source's name, for the key and the reason
      */
     public LedgerCorrectionRequester(Map<String, Object> kafka, LedgerTopics topics, String source) {
-        this(kafka, topics, ValueSerdes.singleObject(), source);
-    }
-
-    /** As above, writing requests in the configured value encoding {@code serdes} (ledger-service's). */
-    public LedgerCorrectionRequester(Map<String, Object> kafka, LedgerTopics topics, ValueSerdes serdes, String source) {
-        super(kafka, serdes.requests().serializer(), topics.operatorRequests(), "a correction request");
+        super(kafka, topics.operatorRequests(), "a correction request");
         this.source = source;
     }
 

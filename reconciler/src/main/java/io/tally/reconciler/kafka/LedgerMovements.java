@@ -1,15 +1,13 @@
 package io.tally.reconciler.kafka;
 
 import io.tally.avro.LedgerEvent;
+import io.tally.platform.kafka.KafkaClients;
 import io.tally.reconciler.ConservationCheck;
 import io.tally.schemas.LedgerTopics;
-import io.tally.schemas.ValueSerdes;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -39,22 +37,9 @@ public final class LedgerMovements {
      */
     public static long read(Map<String, Object> kafka, LedgerTopics topics, ConservationCheck check, Duration timeout)
             throws TimeoutException {
-        return read(kafka, topics, ValueSerdes.singleObject(), check, timeout);
-    }
-
-    /** As above, reading events in the configured value encoding {@code serdes}. */
-    public static long read(Map<String, Object> kafka, LedgerTopics topics, ValueSerdes serdes, ConservationCheck check,
-            Duration timeout) throws TimeoutException {
-        Map<String, Object> config = new HashMap<>(kafka);
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        try (KafkaConsumer<String, LedgerEvent> consumer = new KafkaConsumer<>(config,
-                LedgerTopics.keySerde().deserializer(), serdes.events().deserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topics.events()).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
+        try (KafkaConsumer<String, LedgerEvent> consumer = KafkaClients.readCommittedConsumer(kafka, null, topics.events())) {
+            List<TopicPartition> partitions = KafkaClients.assignAll(consumer, topics.events().name(),
+                    KafkaClients.From.BEGINNING);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
             long deadlineNs = System.nanoTime() + timeout.toNanos();
             long events = 0;

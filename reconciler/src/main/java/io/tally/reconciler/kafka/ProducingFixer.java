@@ -1,15 +1,12 @@
 package io.tally.reconciler.kafka;
 
+import io.tally.platform.kafka.KafkaClients;
 import io.tally.reconciler.Fixer;
-import io.tally.schemas.LedgerTopics;
-import java.util.HashMap;
+import io.tally.schemas.Topic;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * A {@link Fixer} whose fixes are records on a topic, keyed by account id: the producer is
@@ -29,16 +26,12 @@ abstract class ProducingFixer<V> implements Fixer {
 
     /**
      * @param kafka client properties, passed through
-     * @param values the value serializer (the configured encoding)
-     * @param topic where the fixes go
+     * @param topic where the fixes go, in the configured encoding
      * @param what what one record is, for error messages ("a correction")
      */
-    ProducingFixer(Map<String, Object> kafka, Serializer<V> values, String topic, String what) {
-        Map<String, Object> config = new HashMap<>(kafka);
-        config.put(ProducerConfig.ACKS_CONFIG, "all");
-        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        this.producer = new KafkaProducer<>(config, LedgerTopics.keySerde().serializer(), values);
-        this.topic = topic;
+    ProducingFixer(Map<String, Object> kafka, Topic<String, V> topic, String what) {
+        this.producer = KafkaClients.idempotentProducer(kafka, topic);
+        this.topic = topic.name();
         this.what = what;
     }
 

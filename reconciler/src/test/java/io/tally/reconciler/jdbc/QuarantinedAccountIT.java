@@ -17,6 +17,8 @@ import io.tally.reconciler.RunMode;
 import io.tally.reconciler.TierPolicy;
 import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.TopicAdmin;
+import io.tally.schemas.TopicNames;
+import io.tally.schemas.ValueSerdes;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Comparator;
@@ -46,7 +48,7 @@ class QuarantinedAccountIT {
 
     @Test
     void theSinksQuarantinedAccountIsReportedAsDriftAndTheOthersInSync() throws Exception {
-        LedgerTopics topics = LedgerTopics.withPrefix(TestInfrastructure.uniqueName("quarantined") + ".", 2);
+        LedgerTopics topics = TopicNames.withPrefix(TestInfrastructure.uniqueName("quarantined") + ".", 2).in(ValueSerdes.singleObject());
         try (Admin admin = Admin.create(kafka)) {
             TopicAdmin.ensure(admin, topics.specs(), (short) 1);
         }
@@ -59,9 +61,9 @@ class QuarantinedAccountIT {
                 balance("bob", 2, 100), balance("carol", 1, 5));
         try (KafkaProducer<String, AccountBalance> producer = new KafkaProducer<>(Map.of(
                         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"),
-                LedgerTopics.keySerde().serializer(), LedgerTopics.BALANCE_SERDE.serializer())) {
+                LedgerTopics.keySerde().serializer(), ValueSerdes.singleObject().balances().serializer())) {
             for (AccountBalance b : published) {
-                producer.send(new ProducerRecord<>(topics.balances(), b.getAccountId(), b)).get();
+                producer.send(new ProducerRecord<>(topics.balances().name(), b.getAccountId(), b)).get();
             }
         }
         try (BalanceCacheSink sink = new BalanceCacheSink(kafka, TestInfrastructure.uniqueName("quarantined-sink"),
