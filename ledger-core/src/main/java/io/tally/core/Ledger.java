@@ -127,12 +127,12 @@ public final class Ledger {
             refundable = with(refundable, header.eventId(), charged.amountMinor());
         } else if (event instanceof ChargeRefunded refund) {
             refundable = with(refundable, refund.chargeId(), known(refundable, refund.chargeId(), header) - refund.amountMinor());
-        } else if (event instanceof HoldPlaced placed) {
-            holds = with(holds, placed.holdId(), new Hold(placed.holdId(), placed.amountMinor(), 0, 0, placed.expiresAtMs()));
-        } else if (event instanceof HoldCaptured captured) {
-            holds = with(holds, captured.holdId(), known(holds, captured.holdId(), header).capture(captured.amountMinor()));
-        } else if (event instanceof HoldReleased released) {
-            holds = with(holds, released.holdId(), known(holds, released.holdId(), header).release(released.amountMinor()));
+        } else if (event.holdId() != null) {
+            HoldEvolution.Result hold = HoldEvolution.apply(holds.get(event.holdId()), event);
+            if (hold instanceof HoldEvolution.DoesNotFit misfit) {
+                throw new IllegalStateException("event " + header.eventId() + " does not fit: " + misfit.message());
+            }
+            holds = with(holds, event.holdId(), ((HoldEvolution.Fits) hold).hold());
         }
         return new AccountState(state.accountId(), state.currency(), state.overdraftLimitMinor(),
                 event.applyTo(state.balance()), header.version(), holds, refundable);

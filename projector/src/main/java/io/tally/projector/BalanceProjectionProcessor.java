@@ -7,6 +7,7 @@ import io.tally.avro.HoldState;
 import io.tally.core.BalanceField;
 import io.tally.core.BalanceProjection;
 import io.tally.core.BalanceProjection.Applied;
+import io.tally.core.HoldEvolution;
 import io.tally.core.LedgerEvent;
 import io.tally.core.ProjectedBalance;
 import io.tally.projector.ProjectorTopology.IntegrityError;
@@ -211,13 +212,14 @@ final class BalanceProjectionProcessor
         }
         String key = ProjectorTopology.holdKey(next.accountId(), holdId);
         HoldState before = holds.get(key);
-        HoldState after = HoldEvolution.apply(before, event, next);
-        if (after == null) {
+        HoldEvolution.Result evolved = HoldEvolution.apply(StateCodec.fromHoldState(before), event);
+        if (evolved instanceof HoldEvolution.DoesNotFit misfit) {
             integrityError(IntegrityError.HOLD_MISMATCH);
-            log.error("event {} does not fit hold {} of account {} as projected ({}): hold not changed",
-                    event.header().eventId(), holdId, next.accountId(), before);
+            log.error("event {} does not fit hold {} of account {} as projected ({}): {}; hold not changed",
+                    event.header().eventId(), holdId, next.accountId(), before, misfit.message());
             return;
         }
+        HoldState after = StateCodec.toHoldState(((HoldEvolution.Fits) evolved).hold(), before, event, next);
         holds.put(key, after);
         Long openRemainingMinor = openRemainingByAccount.get(next.accountId());
         if (openRemainingMinor != null) {
@@ -242,8 +244,8 @@ final class BalanceProjectionProcessor
     /**
      * Internal consistency (DESIGN.md, seed 000): locked equals the sum of the account's open holds'
      * remaining amounts. Checked after every event that can change either side; other events leave both
-     * alone. Locked comes from the balance's evolution ({@code BalanceProjection}), the holds from
-     * {@link HoldEvolution}; the sum is the holds store's, kept beside it
+     * alone. Locked comes from the balance's evolution ({@code BalanceProjection}), the holds from the
+     * core's {@link HoldEvolution}, the write side's own; the sum is the holds store's, kept beside it
      * ({@link #openRemainingByAccount}) or, for an account not summed yet, a prefix scan over its holds.
      */
     private void checkLockedAgainstHolds(ProjectedBalance next) {

@@ -1,19 +1,21 @@
 package io.tally.schemas.codec;
 
 import io.tally.avro.AccountBalance;
+import io.tally.avro.HoldState;
 import io.tally.avro.internal.AccountSnapshot;
 import io.tally.avro.internal.HoldSnapshot;
-import io.tally.core.Hold;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import io.tally.core.AccountState;
 import io.tally.core.Balance;
 import io.tally.core.Currency;
+import io.tally.core.Hold;
+import io.tally.core.LedgerEvent;
 import io.tally.core.ProjectedBalance;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
- * Maps the core's account state and projected balance to and from their stored and published
+ * Maps the core's account state, holds and projected balance to and from their stored and published
  * records.
  *
  * <p>Thread-safe: stateless.
@@ -75,6 +77,43 @@ public final class StateCodec {
         }
         return new Hold(h.getHoldId(), h.getAmountMinor(), h.getCapturedMinor(), h.getReleasedMinor(),
                 h.getExpiresAtMs());
+    }
+
+    /**
+     * The core hold of a {@code ledger.holds} record: its id, amounts and expiry, for
+     * {@link io.tally.core.HoldEvolution}; {@code null} for {@code null}.
+     *
+     * @throws IllegalArgumentException if the record's amounts are inconsistent (see {@link Hold})
+     */
+    public static Hold fromHoldState(HoldState h) {
+        if (h == null) {
+            return null;
+        }
+        return new Hold(h.getHoldId(), h.getAmountMinor(), h.getCapturedMinor(), h.getReleasedMinor(),
+                h.getExpiresAtMs());
+    }
+
+    /**
+     * The {@code ledger.holds} record of {@code hold} as {@code event} left it: the amounts from the
+     * evolved hold, {@code expired} when the event is an expiry, and the event's version, id and time.
+     *
+     * @param hold the hold after {@code event} (from {@link io.tally.core.HoldEvolution})
+     * @param before the record before the event, whose account, currency and placement time are kept, or
+     *     {@code null} for a placement, which takes them from {@code balance}
+     * @param event the hold event just applied
+     * @param balance the account's projected balance after {@code event}
+     */
+    public static HoldState toHoldState(Hold hold, HoldState before, LedgerEvent event, ProjectedBalance balance) {
+        HoldState.Builder record = before != null ? HoldState.newBuilder(before) : HoldState.newBuilder()
+                .setAccountId(balance.accountId()).setCurrency(balance.currency().code())
+                .setScale(balance.currency().scale()).setPlacedAtMs(balance.updatedAtMs());
+        return record.setHoldId(hold.holdId()).setAmountMinor(hold.amountMinor())
+                .setCapturedMinor(hold.capturedMinor()).setReleasedMinor(hold.releasedMinor())
+                .setRemainingMinor(hold.remainingMinor()).setOpen(hold.isOpen())
+                .setExpired(event instanceof LedgerEvent.HoldReleased released && released.expired())
+                .setExpiresAtMs(hold.expiresAtMs())
+                .setVersion(balance.version()).setLastEventId(balance.lastEventId())
+                .setUpdatedAtMs(balance.updatedAtMs()).build();
     }
 
     /** The {@code ledger.balances} record of a projected balance. */
