@@ -95,15 +95,36 @@ public final class Ledger {
     }
 
     /**
-     * Applies {@code event} to {@code state}: the single evolution used by the write side (the
-     * projector uses the same {@link LedgerEvent#applyTo} for balances).
+     * Applies {@code event} to {@code state}: the single evolution of the write side, and the only
+     * code that changes an account's state; {@link #decide} proposes its events and checks them by
+     * evolving them. The balance moves by {@link LedgerEvent#applyTo} (the projector's evolution too)
+     * and a hold by {@link HoldEvolution} (the projector's too).
      *
      * @param state the state before, or {@code null} before the account's opening
      * @return the state after
      * @throws IllegalStateException if the event does not follow the state (wrong account, not the
-     *     next version, a non-opening event on an unopened account, a hold or charge it does not know)
+     *     next version, a non-opening event on an unopened account, a hold or charge it does not fit)
+     * @throws ArithmeticException if a balance after it would overflow a {@code long}
      */
     public static AccountState evolve(AccountState state, LedgerEvent event) {
+        Step step = step(state, event);
+        if (step instanceof Step.Misfit misfit) {
+            if (misfit.code() == RejectionCode.AMOUNT_OVERFLOW) {
+                throw new ArithmeticException(misfit.message());
+            }
+            throw new IllegalStateException("event " + event.header().eventId() + " does not fit: " + misfit.message());
+        }
+        return ((Step.Next) step).state();
+    }
+
+    /**
+     * What {@code event} does to {@code state}: the state after, or why the event does not fit, with
+     * the code a request proposing it is rejected with. The hold or charge the event names is evolved
+     * before the balance, so a misfit there is found before an overflow.
+     *
+     * @throws IllegalStateException if the event does not follow the state's account and version
+     */
+    private static Step step(AccountState state, LedgerEvent event) {
         EventHeader header = event.header();
         if (event instanceof AccountOpened opened) {
             if (state != null) {
@@ -112,7 +133,8 @@ public final class Ledger {
             if (header.version() != 1) {
                 throw new IllegalStateException("opening must be version 1, was " + header.version());
             }
-            return new AccountState(header.accountId(), opened.currency(), opened.overdraftLimitMinor(), Balance.ZERO, 1);
+            return new Step.Next(new AccountState(header.accountId(), opened.currency(), opened.overdraftLimitMinor(),
+                    Balance.ZERO, 1));
         }
         if (state == null) {
             throw new IllegalStateException("event " + header.eventId() + " before the account was opened");
@@ -122,20 +144,38 @@ public final class Ledger {
                     + state.version() + " of " + state.accountId());
         }
         Map<String, Hold> holds = state.holds();
+        if (event.holdId() != null) {
+            HoldEvolution.Result hold = HoldEvolution.apply(holds.get(event.holdId()), event);
+            if (hold instanceof HoldEvolution.DoesNotFit misfit) {
+                return new Step.Misfit(misfit.misfit().code(), misfit.message());
+            }
+            holds = with(holds, event.holdId(), ((HoldEvolution.Fits) hold).hold());
+        }
         Map<String, Long> refundable = state.refundableByCharge();
         if (event instanceof Charged charged) {
             refundable = with(refundable, header.eventId(), charged.amountMinor());
         } else if (event instanceof ChargeRefunded refund) {
-            refundable = with(refundable, refund.chargeId(), known(refundable, refund.chargeId(), header) - refund.amountMinor());
-        } else if (event.holdId() != null) {
-            HoldEvolution.Result hold = HoldEvolution.apply(holds.get(event.holdId()), event);
-            if (hold instanceof HoldEvolution.DoesNotFit misfit) {
-                throw new IllegalStateException("event " + header.eventId() + " does not fit: " + misfit.message());
+            Long remaining = refundable.get(refund.chargeId());
+            if (remaining == null) {
+                return new Step.Misfit(RejectionCode.CHARGE_NOT_FOUND,
+                        "account " + state.accountId() + " has no charge " + refund.chargeId());
             }
-            holds = with(holds, event.holdId(), ((HoldEvolution.Fits) hold).hold());
+            if (refund.amountMinor() > remaining) {
+                return new Step.Misfit(RejectionCode.AMOUNT_EXCEEDS_REFUNDABLE, "refunding " + refund.amountMinor()
+                        + " of charge " + refund.chargeId() + ", of which " + remaining + " is refundable");
+            }
+            refundable = with(refundable, refund.chargeId(), remaining - refund.amountMinor());
         }
-        return new AccountState(state.accountId(), state.currency(), state.overdraftLimitMinor(),
-                event.applyTo(state.balance()), header.version(), holds, refundable);
+        Balance after;
+        try {
+            after = event.applyTo(state.balance());
+            after.totalMinor();
+        } catch (ArithmeticException overflow) {
+            return new Step.Misfit(RejectionCode.AMOUNT_OVERFLOW, event.getClass().getSimpleName()
+                    + " overflows a 64-bit count of minor units from " + state.balance());
+        }
+        return new Step.Next(new AccountState(state.accountId(), state.currency(), state.overdraftLimitMinor(),
+                after, header.version(), holds, refundable));
     }
 
     private static Decision decideOpen(AccountState state, OpenAccount open, RequestContext context) {
@@ -145,72 +185,64 @@ public final class Ledger {
         if (open.overdraftLimitMinor() < 0) {
             return reject(RejectionCode.INVALID_AMOUNT, "overdraft limit must not be negative: " + open.overdraftLimitMinor());
         }
-        return accepted(new AccountOpened(header(open.accountId(), 1, context), open.currency(),
-                open.overdraftLimitMinor(), Balance.ZERO));
+        return proposed(null, header(open.accountId(), 1, context),
+                (h, after) -> new AccountOpened(h, open.currency(), open.overdraftLimitMinor(), after));
     }
 
     /** A movement that adds {@code amountMinor} to available. */
     private static Decision credit(AccountState state, String currency, long amountMinor, RequestContext context,
             EventFactory factory) {
         Decision.Rejected invalid = checkMovement(state, currency, amountMinor);
-        if (invalid != null) {
-            return invalid;
-        }
-        Balance before = state.balance();
-        try {
-            Balance after = new Balance(Math.addExact(before.availableMinor(), amountMinor), before.lockedMinor());
-            after.totalMinor();
-            return accepted(factory.create(next(state, context), after));
-        } catch (ArithmeticException overflow) {
-            return reject(RejectionCode.AMOUNT_OVERFLOW,
-                    "crediting " + amountMinor + " to " + before.availableMinor() + " overflows");
-        }
+        return invalid != null ? invalid : proposed(state, next(state, context), factory);
     }
 
     /** A movement that takes {@code amountMinor} from available, down to the overdraft limit. */
     private static Decision debit(AccountState state, String currency, long amountMinor, RequestContext context,
             EventFactory factory) {
-        Decision.Rejected invalid = checkMovement(state, currency, amountMinor);
-        if (invalid != null) {
-            return invalid;
+        return credit(state, currency, amountMinor, context, factory);
+    }
+
+    /**
+     * Accepts the event {@code factory} makes if it fits: it is evolved from {@code state} (an
+     * overflow, or a hold or charge it does not fit, is a rejection), then the state after is held to
+     * its bounds. The accepted event carries the evolved balance.
+     *
+     * @param state the state before, or {@code null} for an opening
+     */
+    private static Decision proposed(AccountState state, EventHeader header, EventFactory factory) {
+        LedgerEvent draft = factory.create(header, state == null ? Balance.ZERO : state.balance());
+        Step step = step(state, draft);
+        if (step instanceof Step.Misfit misfit) {
+            return reject(misfit.code(), misfit.message());
         }
-        Balance before = state.balance();
-        long availableAfter;
-        try {
-            availableAfter = Math.subtractExact(before.availableMinor(), amountMinor);
-        } catch (ArithmeticException overflow) {
-            return reject(RejectionCode.AMOUNT_OVERFLOW,
-                    "taking " + amountMinor + " from " + before.availableMinor() + " overflows");
+        AccountState after = ((Step.Next) step).state();
+        Decision.Rejected outOfBounds = state == null ? null : checkBounds(state, after, draft);
+        return outOfBounds != null ? outOfBounds : accepted(factory.create(header, after.balance()));
+    }
+
+    /**
+     * The bounds a state after an event must keep: a correction may not leave locked negative (it is
+     * exempt from the overdraft limit); any other event that lowers available may not take it below
+     * the overdraft limit. {@code -overdraftLimit} cannot overflow since the limit is {@code >= 0}.
+     */
+    private static Decision.Rejected checkBounds(AccountState before, AccountState after, LedgerEvent event) {
+        if (event instanceof Corrected corrected) {
+            return after.balance().lockedMinor() >= 0 ? null : reject(RejectionCode.INVALID_AMOUNT, "correcting locked by "
+                    + corrected.deltaMinor() + " leaves it negative: " + after.balance().lockedMinor());
         }
-        Decision.Rejected insufficient = checkOverdraft(state, amountMinor, availableAfter);
-        if (insufficient != null) {
-            return insufficient;
+        long availableAfter = after.balance().availableMinor();
+        if (availableAfter < before.balance().availableMinor() && availableAfter < -before.overdraftLimitMinor()) {
+            return reject(RejectionCode.INSUFFICIENT_FUNDS, "available would go from " + before.balance().availableMinor()
+                    + " to " + availableAfter + " minor units, below the overdraft limit of -" + before.overdraftLimitMinor());
         }
-        return accepted(factory.create(next(state, context), new Balance(availableAfter, before.lockedMinor())));
+        return null;
     }
 
     private static Decision decideCorrect(AccountState state, Correct correct, RequestContext context) {
         // A correction's delta is signed; what must hold of it is that it moves something.
         Decision.Rejected invalid = checkMovement(state, correct.currencyCode(), correct.deltaMinor() == 0 ? 0 : 1);
-        if (invalid != null) {
-            return invalid;
-        }
-        Balance before = state.balance();
-        Balance after;
-        try {
-            after = correct.field() == BalanceField.AVAILABLE
-                    ? new Balance(Math.addExact(before.availableMinor(), correct.deltaMinor()), before.lockedMinor())
-                    : new Balance(before.availableMinor(), Math.addExact(before.lockedMinor(), correct.deltaMinor()));
-            after.totalMinor();
-        } catch (ArithmeticException overflow) {
-            return reject(RejectionCode.AMOUNT_OVERFLOW, "correcting " + correct.field() + " by " + correct.deltaMinor() + " overflows");
-        }
-        if (after.lockedMinor() < 0) {
-            return reject(RejectionCode.INVALID_AMOUNT,
-                    "correcting locked by " + correct.deltaMinor() + " leaves it negative: " + after.lockedMinor());
-        }
-        return accepted(new Corrected(next(state, context), correct.field(), correct.deltaMinor(), correct.runId(),
-                correct.reason(), after));
+        return invalid != null ? invalid : proposed(state, next(state, context), (h, after) -> new Corrected(h,
+                correct.field(), correct.deltaMinor(), correct.runId(), correct.reason(), after));
     }
 
     private static Decision decidePlaceHold(AccountState state, PlaceHold hold, RequestContext context) {
@@ -221,24 +253,8 @@ public final class Ledger {
         if (hold.holdId().isBlank()) {
             return reject(RejectionCode.INVALID_REQUEST, "hold id must not be blank");
         }
-        if (state.holds().containsKey(hold.holdId())) {
-            return reject(RejectionCode.HOLD_EXISTS, "account " + state.accountId() + " already has hold " + hold.holdId());
-        }
-        Balance before = state.balance();
-        long availableAfter;
-        long lockedAfter;
-        try {
-            availableAfter = Math.subtractExact(before.availableMinor(), hold.amountMinor());
-            lockedAfter = Math.addExact(before.lockedMinor(), hold.amountMinor());
-        } catch (ArithmeticException overflow) {
-            return reject(RejectionCode.AMOUNT_OVERFLOW, "holding " + hold.amountMinor() + " overflows");
-        }
-        Decision.Rejected insufficient = checkOverdraft(state, hold.amountMinor(), availableAfter);
-        if (insufficient != null) {
-            return insufficient;
-        }
-        return accepted(new HoldPlaced(next(state, context), hold.holdId(), hold.amountMinor(), hold.expiresAtMs(),
-                new Balance(availableAfter, lockedAfter)));
+        return proposed(state, next(state, context),
+                (h, after) -> new HoldPlaced(h, hold.holdId(), hold.amountMinor(), hold.expiresAtMs(), after));
     }
 
     private static Decision decideCapture(AccountState state, CaptureHold capture, RequestContext context) {
@@ -254,9 +270,8 @@ public final class Ledger {
             return reject(capture.payeeAccountId().isBlank() ? RejectionCode.INVALID_REQUEST : RejectionCode.SAME_ACCOUNT,
                     "a capture's payee must be another account");
         }
-        Balance before = state.balance();
-        return accepted(new HoldCaptured(next(state, context), capture.holdId(), capture.amountMinor(),
-                capture.payeeAccountId(), new Balance(before.availableMinor(), before.lockedMinor() - capture.amountMinor())));
+        return proposed(state, next(state, context), (h, after) -> new HoldCaptured(h, capture.holdId(),
+                capture.amountMinor(), capture.payeeAccountId(), after));
     }
 
     private static Decision decideRelease(AccountState state, ReleaseHold release, RequestContext context) {
@@ -272,10 +287,8 @@ public final class Ledger {
             return reject(RejectionCode.INVALID_AMOUNT, "amount must be positive: " + amount);
         }
         Decision.Rejected invalid = checkHold(state, release.holdId(), amount);
-        if (invalid != null) {
-            return invalid;
-        }
-        return accepted(release(state, release.holdId(), amount, false, context));
+        return invalid != null ? invalid : proposed(state, next(state, context),
+                (h, after) -> new HoldReleased(h, release.holdId(), amount, false, after));
     }
 
     private static Decision decideExpire(AccountState state, ExpireHold expire, RequestContext context) {
@@ -290,15 +303,8 @@ public final class Ledger {
         if (hold.expiresAtMs() == null || hold.expiresAtMs() > expire.nowMs()) {
             return reject(RejectionCode.INVALID_REQUEST, "hold " + hold.holdId() + " has not expired at " + expire.nowMs());
         }
-        return accepted(release(state, hold.holdId(), hold.remainingMinor(), true, context));
-    }
-
-    private static LedgerEvent release(AccountState state, String holdId, long amountMinor, boolean expired,
-            RequestContext context) {
-        Balance before = state.balance();
-        // Cannot overflow: total is unchanged and available + locked already fits.
-        return new HoldReleased(next(state, context), holdId, amountMinor, expired,
-                new Balance(before.availableMinor() + amountMinor, before.lockedMinor() - amountMinor));
+        return proposed(state, next(state, context),
+                (h, after) -> new HoldReleased(h, hold.holdId(), hold.remainingMinor(), true, after));
     }
 
     private static Decision decideRefund(AccountState state, RefundCharge refund, RequestContext context) {
@@ -347,15 +353,6 @@ public final class Ledger {
         return null;
     }
 
-    /** available - amount >= -overdraftLimit; -overdraftLimit cannot overflow since the limit is >= 0. */
-    private static Decision.Rejected checkOverdraft(AccountState state, long amountMinor, long availableAfter) {
-        if (availableAfter < -state.overdraftLimitMinor()) {
-            return reject(RejectionCode.INSUFFICIENT_FUNDS, "taking " + amountMinor + " leaves " + availableAfter
-                    + " minor units, below the overdraft limit of -" + state.overdraftLimitMinor());
-        }
-        return null;
-    }
-
     private static Decision.Rejected currencyMismatch(AccountState state, String currencyCode) {
         return reject(RejectionCode.CURRENCY_MISMATCH,
                 "account " + state.accountId() + " holds " + state.currency().code() + ", not " + currencyCode);
@@ -384,17 +381,18 @@ public final class Ledger {
         return copy;
     }
 
-    private static <V> V known(Map<String, V> map, String key, EventHeader header) {
-        V value = map.get(key);
-        if (value == null) {
-            throw new IllegalStateException("event " + header.eventId() + " names unknown " + key);
-        }
-        return value;
-    }
-
-    /** Builds the event of an accepted movement from its header and the balances after it. */
+    /** Builds the event of an accepted request from its header and the balances after it. */
     @FunctionalInterface
     private interface EventFactory {
         LedgerEvent create(EventHeader header, Balance after);
+    }
+
+    /** What an event does to a state: the state after, or why it does not fit and the code a request proposing it gets. */
+    private sealed interface Step permits Step.Next, Step.Misfit {
+        /** The event fits; {@code state} is the state after it. */
+        record Next(AccountState state) implements Step {}
+
+        /** The event does not fit the state: an overflow, or a hold or charge it does not fit. */
+        record Misfit(RejectionCode code, String message) implements Step {}
     }
 }
