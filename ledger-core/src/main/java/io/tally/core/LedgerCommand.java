@@ -45,6 +45,21 @@ public sealed interface LedgerCommand permits LedgerCommand.OpenAccount, LedgerC
     }
 
     /**
+     * The currency the command's amounts are in, which must be the account's (an opening: the currency
+     * it opens the account in), or {@code null} for a command with no amount of its own (an expiry
+     * releases what remains).
+     */
+    String currencyCode();
+
+    /**
+     * The other account the command pays (a transfer's payee, a paying capture's), or {@code null}: it
+     * must not be the paying account itself.
+     */
+    default String payee() {
+        return null;
+    }
+
+    /**
      * Open an account.
      *
      * @param overdraftLimitMinor how far below zero {@code available} may go, minor units, {@code >= 0}
@@ -53,6 +68,11 @@ public sealed interface LedgerCommand permits LedgerCommand.OpenAccount, LedgerC
         public OpenAccount {
             Objects.requireNonNull(accountId, "accountId");
             Objects.requireNonNull(currency, "currency");
+        }
+
+        @Override
+        public String currencyCode() {
+            return currency.code();
         }
 
         @Override
@@ -160,6 +180,11 @@ public sealed interface LedgerCommand permits LedgerCommand.OpenAccount, LedgerC
         }
 
         @Override
+        public String payee() {
+            return payeeAccountId;
+        }
+
+        @Override
         public Origin origin() {
             return Origin.PUBLIC;
         }
@@ -193,6 +218,12 @@ public sealed interface LedgerCommand permits LedgerCommand.OpenAccount, LedgerC
         public ExpireHold {
             Objects.requireNonNull(accountId, "accountId");
             Objects.requireNonNull(holdId, "holdId");
+        }
+
+        /** None: an expiry releases what remains of the hold, in the account's currency. */
+        @Override
+        public String currencyCode() {
+            return null;
         }
 
         @Override
@@ -230,6 +261,11 @@ public sealed interface LedgerCommand permits LedgerCommand.OpenAccount, LedgerC
             Objects.requireNonNull(accountId, "accountId");
             Objects.requireNonNull(currencyCode, "currencyCode");
             Objects.requireNonNull(payeeAccountId, "payeeAccountId");
+        }
+
+        @Override
+        public String payee() {
+            return payeeAccountId;
         }
 
         @Override

@@ -4,6 +4,10 @@ package io.tally.core;
  * Stable, machine-readable reasons a request is rejected. Codes are part of the public contract
  * (they travel in {@code ledger.results} and HTTP bodies): never rename one, only add.
  *
+ * <p>A request that breaks several rules gets the code of the first, in the one precedence every
+ * operation shares (DESIGN.md, Rejections: the request by itself, the account, the hold or charge it
+ * names, overflow, then funds), as TigerBeetle lists its results in order of precedence.
+ *
  * <p>Source: DESIGN.md, Operations; the style of TigerBeetle's result codes (TIGER_STYLE.md).
  */
 public enum RejectionCode {

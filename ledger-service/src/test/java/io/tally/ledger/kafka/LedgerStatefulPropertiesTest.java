@@ -143,28 +143,20 @@ class LedgerStatefulPropertiesTest {
                 decidedAvailable = 0;
                 return "ACCEPTED";
             }
-            if (s.op() == 8 && s.other().equals(a)) {
+            // DESIGN.md, Rejections: the request by itself (its payee, its amount), then the account, then the rest.
+            if ((s.op() == 8 || s.op() == 5) && s.other().equals(a)) {
                 return "SAME_ACCOUNT";
+            }
+            boolean release = s.op() == 6;
+            Long releaseAmount = release && s.pick() == 0 ? null : amount;
+            if (releaseAmount != null && releaseAmount <= 0) {
+                return "INVALID_AMOUNT";
             }
             if (!available.containsKey(a)) {
                 return "ACCOUNT_NOT_FOUND";
             }
-            boolean release = s.op() == 6;
-            Long releaseAmount = release && s.pick() == 0 ? null : amount;
-            if (release) {
-                if (!currency.get(a).equals("CZK")) {
-                    return "CURRENCY_MISMATCH";
-                }
-                if (releaseAmount != null && releaseAmount <= 0) {
-                    return "INVALID_AMOUNT";
-                }
-            } else {
-                if (amount <= 0) {
-                    return "INVALID_AMOUNT";
-                }
-                if (!currency.get(a).equals("CZK")) {
-                    return "CURRENCY_MISMATCH";
-                }
+            if (!currency.get(a).equals("CZK")) {
+                return "CURRENCY_MISMATCH";
             }
             long avail = available.get(a);
             Map<String, long[]> hs = holds.computeIfAbsent(a, k -> new HashMap<>());
@@ -204,9 +196,6 @@ class LedgerStatefulPropertiesTest {
                     long take = releaseAmount == null ? h[1] : amount;
                     if (take > h[1]) {
                         return "AMOUNT_EXCEEDS_HOLD";
-                    }
-                    if (s.op() == 5 && s.other().equals(a)) {
-                        return "SAME_ACCOUNT";
                     }
                     h[1] -= take;
                     if (s.op() == 6) {
