@@ -5,7 +5,9 @@ import java.util.Locale;
 /**
  * The keys of the hold-expiry index store: {@code <expiresAtMs, 20 digits>/<account id length>:<account
  * id>:<hold id>}, so that a range scan up to the current stream time finds exactly the holds due,
- * oldest first, and no two accounts' holds collide.
+ * oldest first, and no two accounts' holds collide. The value is the hold's {@link AccountScopedKey}.
+ *
+ * <p>Thread-safe: stateless.
  */
 final class HoldExpiries {
     private HoldExpiries() {}
@@ -18,8 +20,8 @@ final class HoldExpiries {
         return AccountScopedKey.of(accountId, holdId);
     }
 
-    /** {account id, hold id} of a {@link #value}. */
-    static String[] parseValue(String value) {
+    /** The account and hold of a {@link #value}. */
+    static AccountScopedKey parseValue(String value) {
         return AccountScopedKey.parse(value);
     }
 
