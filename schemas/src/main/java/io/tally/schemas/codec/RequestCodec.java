@@ -4,7 +4,6 @@ import io.tally.avro.LedgerRequest;
 import io.tally.avro.RequestType;
 import io.tally.core.BalanceField;
 import io.tally.core.Currency;
-import io.tally.core.FreeText;
 import io.tally.core.Ids;
 import io.tally.core.LedgerCommand;
 import java.io.ByteArrayOutputStream;
@@ -12,8 +11,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Optional;
-import java.util.function.Function;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificData;
@@ -78,120 +75,11 @@ public final class RequestCodec {
     /**
      * Reads {@code request} into a command, or says which field is wrong: every id by the one id
      * grammar ({@link Ids}: names for accounts and holds, keys for request ids and idempotency keys,
-     * event ids for charges and transfers), free text by {@link FreeText}, then what the type needs.
+     * event ids for charges and transfers), the currency code, free text by
+     * {@link io.tally.core.FreeText}, then what the type needs; the first problem found wins.
      */
     public static Parsed toCommand(LedgerRequest request) {
-        Invalid badId = firstBadId(request);
-        if (badId != null) {
-            return badId;
-        }
-        if (!Currency.isValidCode(request.getCurrency())) {
-            return new Invalid("currency", "must be 1-12 upper-case letters or digits, was '"
-                    + Ids.printable(request.getCurrency()) + "'");
-        }
-        Optional<String> text = FreeText.problem(request.getReference());
-        if (text.isPresent()) {
-            return new Invalid("reference", text.get());
-        }
-        text = FreeText.problem(request.getReason());
-        if (text.isPresent()) {
-            return new Invalid("reason", text.get());
-        }
-        RequestType type = request.getType();
-        switch (type) {
-            case OPEN_ACCOUNT: {
-                Integer scale = request.getScale();
-                if (scale == null || scale < 0 || scale > Currency.MAX_SCALE) {
-                    return new Invalid("scale", "OPEN_ACCOUNT needs a scale of 0.." + Currency.MAX_SCALE + ", was " + scale);
-                }
-                long overdraft = request.getOverdraftLimitMinor() == null ? 0 : request.getOverdraftLimitMinor();
-                return new Valid(new LedgerCommand.OpenAccount(request.getAccountId(),
-                        new Currency(request.getCurrency(), scale), overdraft));
-            }
-            case CREDIT:
-            case CHARGE: {
-                Long amount = request.getAmountMinor();
-                if (amount == null) {
-                    return new Invalid("amountMinor", type + " needs an amount in minor units");
-                }
-                return new Valid(type == RequestType.CREDIT
-                        ? new LedgerCommand.Credit(request.getAccountId(), request.getCurrency(), amount)
-                        : new LedgerCommand.Charge(request.getAccountId(), request.getCurrency(), amount));
-            }
-            case PLACE_HOLD:
-            case CAPTURE_HOLD:
-            case RELEASE_HOLD: {
-                if (isBlank(request.getHoldId())) {
-                    return new Invalid("holdId", type + " needs a hold id");
-                }
-                if (request.getExpiresAtMs() != null && request.getExpiresAtMs() < 0) {
-                    return new Invalid("expiresAtMs", "must be an epoch millisecond time, was " + request.getExpiresAtMs());
-                }
-                if (type != RequestType.RELEASE_HOLD && request.getAmountMinor() == null) {
-                    return new Invalid("amountMinor", type + " needs an amount in minor units");
-                }
-                String account = request.getAccountId();
-                String currency = request.getCurrency();
-                return new Valid(switch (type) {
-                    case PLACE_HOLD -> new LedgerCommand.PlaceHold(account, currency, request.getHoldId(),
-                            request.getAmountMinor(), request.getExpiresAtMs());
-                    case CAPTURE_HOLD -> new LedgerCommand.CaptureHold(account, currency, request.getHoldId(),
-                            request.getAmountMinor(), request.getPayeeAccountId());
-                    default -> new LedgerCommand.ReleaseHold(account, currency, request.getHoldId(), request.getAmountMinor());
-                });
-            }
-            case REFUND_CHARGE: {
-                if (isBlank(request.getChargeId())) {
-                    return new Invalid("chargeId", "REFUND_CHARGE needs the charge's event id");
-                }
-                if (request.getAmountMinor() == null) {
-                    return new Invalid("amountMinor", "REFUND_CHARGE needs an amount in minor units");
-                }
-                return new Valid(new LedgerCommand.RefundCharge(request.getAccountId(), request.getCurrency(),
-                        request.getChargeId(), request.getAmountMinor()));
-            }
-            case TRANSFER: {
-                if (isBlank(request.getPayeeAccountId())) {
-                    return new Invalid("payeeAccountId", "TRANSFER needs a payee account");
-                }
-                if (request.getAmountMinor() == null) {
-                    return new Invalid("amountMinor", "TRANSFER needs an amount in minor units");
-                }
-                return new Valid(new LedgerCommand.Transfer(request.getAccountId(), request.getCurrency(),
-                        request.getPayeeAccountId(), request.getAmountMinor()));
-            }
-            case RECEIVE_TRANSFER:
-            case RETURN_TRANSFER: {
-                if (isBlank(request.getTransferId()) || isBlank(request.getCounterpartyAccountId())
-                        || request.getAmountMinor() == null) {
-                    return new Invalid("transferId", type + " needs transferId, counterpartyAccountId and amountMinor");
-                }
-                return new Valid(type == RequestType.RECEIVE_TRANSFER
-                        ? new LedgerCommand.ReceiveTransfer(request.getAccountId(), request.getCurrency(),
-                                request.getTransferId(), request.getCounterpartyAccountId(), request.getAmountMinor())
-                        : new LedgerCommand.ReturnTransfer(request.getAccountId(), request.getCurrency(),
-                                request.getTransferId(), request.getCounterpartyAccountId(), request.getAmountMinor(),
-                                request.getReason() == null ? "" : request.getReason()));
-            }
-            case CORRECT: {
-                Long delta = request.getDeltaMinor();
-                if (delta == null) {
-                    return new Invalid("deltaMinor", "CORRECT needs a signed delta in minor units");
-                }
-                BalanceField field = balanceField(request.getBalanceField());
-                if (field == null) {
-                    return new Invalid("balanceField", "CORRECT needs AVAILABLE or LOCKED, was '" + request.getBalanceField() + "'");
-                }
-                if (request.getRunId() == null || request.getRunId().isBlank()) {
-                    return new Invalid("runId", "CORRECT needs the reconciliation run id");
-                }
-                return new Valid(new LedgerCommand.Correct(request.getAccountId(), request.getCurrency(), field, delta,
-                        request.getRunId(), request.getReason() == null ? "" : request.getReason()));
-            }
-            case UNKNOWN:
-            default:
-                return new Invalid("type", "unknown request type (written by a newer sender?)");
-        }
+        return CommandReader.read(request);
     }
 
     /**
@@ -338,30 +226,5 @@ public final class RequestCodec {
             String currency, long requestedAtMs) {
         return LedgerRequest.newBuilder().setRequestId(requestId).setIdempotencyKey(idempotencyKey)
                 .setAccountId(accountId).setType(type).setCurrency(currency).setRequestedAtMs(requestedAtMs);
-    }
-
-    private static boolean isBlank(String s) {
-        return s == null || s.isBlank();
-    }
-
-    /** The first id of {@code request} that breaks the grammar, or {@code null}. Absent optional ids pass. */
-    private static Invalid firstBadId(LedgerRequest request) {
-        Invalid bad = check("requestId", Ids.keyProblem(request.getRequestId()));
-        bad = bad != null ? bad : check("idempotencyKey", Ids.keyProblem(request.getIdempotencyKey()));
-        bad = bad != null ? bad : check("accountId", Ids.nameProblem(request.getAccountId()));
-        bad = bad != null ? bad : optional("holdId", request.getHoldId(), Ids::nameProblem);
-        bad = bad != null ? bad : optional("payeeAccountId", request.getPayeeAccountId(), Ids::nameProblem);
-        bad = bad != null ? bad : optional("counterpartyAccountId", request.getCounterpartyAccountId(), Ids::nameProblem);
-        bad = bad != null ? bad : optional("chargeId", request.getChargeId(), Ids::eventIdProblem);
-        bad = bad != null ? bad : optional("transferId", request.getTransferId(), Ids::eventIdProblem);
-        return bad != null ? bad : optional("runId", request.getRunId(), Ids::keyProblem);
-    }
-
-    private static Invalid optional(String field, String value, Function<String, Optional<String>> grammar) {
-        return value == null ? null : check(field, grammar.apply(value));
-    }
-
-    private static Invalid check(String field, Optional<String> problem) {
-        return problem.map(p -> new Invalid(field, p, true)).orElse(null);
     }
 }
