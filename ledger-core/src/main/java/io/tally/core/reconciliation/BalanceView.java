@@ -6,6 +6,10 @@ import java.util.Objects;
  * One account's balance as one side of a reconciliation sees it: the projection, a cache table, an
  * application's column or an external statement.
  *
+ * <p>Why this shape exists (DESIGN.md, Balance shapes): the one form in which {@link Comparison} meets
+ * every source, so it compares any two without knowing where they come from; what a source does not
+ * know is {@code null} (a statement has no version and no currency of its own, only a total).
+ *
  * @param accountId the account
  * @param currencyCode its currency, or {@code null} when the source does not say
  * @param availableMinor available balance, minor units (for a statement that gives one balance,
