@@ -22,7 +22,7 @@ import io.tally.projector.jdbc.BalanceCacheSink;
 import io.tally.projector.jdbc.ProjectorSchema;
 import io.tally.projector.kafka.ProjectorApp;
 import io.tally.projector.kafka.ProjectorConfig;
-import io.tally.reconciler.jdbc.CacheCorrectionApplier;
+import io.tally.reconciler.jdbc.CacheCorrectionWriter;
 import io.tally.reconciler.jdbc.DiscrepancyRow;
 import io.tally.reconciler.jdbc.PostgresCacheSource;
 import io.tally.reconciler.jdbc.ReconcilerSchema;
@@ -30,7 +30,7 @@ import io.tally.reconciler.jdbc.RecordedRuns;
 import io.tally.reconciler.jdbc.RunRow;
 import io.tally.reconciler.jdbc.RunTable;
 import io.tally.reconciler.kafka.CacheCorrectionEmitter;
-import io.tally.reconciler.kafka.CorrectionApplier;
+import io.tally.reconciler.kafka.CorrectionConsumer;
 import io.tally.reconciler.kafka.LedgerCorrectionRequester;
 import io.tally.reconciler.kafka.LedgerMovements;
 import io.tally.reconciler.kafka.ProjectionSource;
@@ -167,9 +167,9 @@ class FixingRunIT {
         RecordedRuns.Outcome fix = runAgainstCache("planted-", RunMode.FIX, null);
         assertThat(fix.fixed()).isEqualTo(2);
         assertThat(fix.notAutoFixable()).isEqualTo(1);
-        Map<CacheCorrectionApplier.Outcome, Long> applied = drainCorrections();
+        Map<CacheCorrectionWriter.Outcome, Long> applied = drainCorrections();
 
-        assertThat(applied).isEqualTo(Map.of(CacheCorrectionApplier.Outcome.APPLIED, 2L));
+        assertThat(applied).isEqualTo(Map.of(CacheCorrectionWriter.Outcome.APPLIED, 2L));
         assertThat(cachedAvailable("planted-")).isEqualTo(Map.of("planted-a", 10_000L, "planted-b", 5_000L,
                 "planted-c", 7_000L));
         List<String> audit = jdbi.withHandle(h -> h.createQuery("""
@@ -182,12 +182,12 @@ class FixingRunIT {
         assertThat(jdbi.withExtension(RunTable.class, t -> t.find(fix.runId())).orElseThrow().fixed()).isEqualTo(2);
 
         // The same corrections again (a redelivery) change nothing.
-        CacheCorrectionApplier direct = new CacheCorrectionApplier(jdbi);
+        CacheCorrectionWriter direct = new CacheCorrectionWriter(jdbi);
         List<BalanceCorrection> emitted = readAll(topics.corrections().name(), ValueSerdes.singleObject().corrections().deserializer(),
                 2, c -> c.getRunId().equals(fix.runId()));
         assertThat(emitted).extracting(BalanceCorrection::getAccountId).containsExactlyInAnyOrder("planted-a", "planted-b");
         for (BalanceCorrection c : emitted) {
-            assertThat(direct.apply(c)).isEqualTo(CacheCorrectionApplier.Outcome.ALREADY_APPLIED);
+            assertThat(direct.apply(c)).isEqualTo(CacheCorrectionWriter.Outcome.ALREADY_APPLIED);
         }
 
         // A second fixing run finds only the account an operator must decide, and fixes nothing.
@@ -212,7 +212,7 @@ class FixingRunIT {
         send(RequestCodec.credit(UUID.randomUUID().toString(), "moved-a-2", "moved-a", "CZK", 1, 0, null));
         awaitCached("moved-", 1, 3);
 
-        assertThat(drainCorrections()).isEqualTo(Map.of(CacheCorrectionApplier.Outcome.STALE, 1L));
+        assertThat(drainCorrections()).isEqualTo(Map.of(CacheCorrectionWriter.Outcome.STALE, 1L));
         assertThat(cachedAvailable("moved-")).isEqualTo(Map.of("moved-a", 10_001L));
         assertThat(runAgainstCache("moved-", RunMode.DRY_RUN, null).result().isClean()).isTrue();
     }
@@ -353,9 +353,9 @@ class FixingRunIT {
         return views.iterator();
     }
 
-    private Map<CacheCorrectionApplier.Outcome, Long> drainCorrections() throws Exception {
-        try (CorrectionApplier applier = new CorrectionApplier(kafka, "applier-" + topics.corrections().name(), topics,
-                new CacheCorrectionApplier(jdbi))) {
+    private Map<CacheCorrectionWriter.Outcome, Long> drainCorrections() throws Exception {
+        try (CorrectionConsumer applier = new CorrectionConsumer(kafka, "applier-" + topics.corrections().name(), topics,
+                new CacheCorrectionWriter(jdbi))) {
             return applier.drainOnce(TIMEOUT);
         }
     }

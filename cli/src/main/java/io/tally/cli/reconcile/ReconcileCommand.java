@@ -26,14 +26,14 @@ import io.tally.reconciler.RunMode;
 import io.tally.reconciler.StatementSource;
 import io.tally.reconciler.TierPolicy;
 import io.tally.reconciler.http.DriftWebhook;
-import io.tally.reconciler.jdbc.CacheCorrectionApplier;
+import io.tally.reconciler.jdbc.CacheCorrectionWriter;
 import io.tally.reconciler.jdbc.DiscrepancyRow;
 import io.tally.reconciler.jdbc.PostgresCacheSource;
 import io.tally.reconciler.jdbc.ReconcilerSchema;
 import io.tally.reconciler.jdbc.RecordedRuns;
 import io.tally.reconciler.jdbc.RunTable;
 import io.tally.reconciler.kafka.CacheCorrectionEmitter;
-import io.tally.reconciler.kafka.CorrectionApplier;
+import io.tally.reconciler.kafka.CorrectionConsumer;
 import io.tally.reconciler.kafka.LedgerCorrectionRequester;
 import io.tally.reconciler.kafka.LedgerMovements;
 import io.tally.reconciler.kafka.ProjectionSource;
@@ -307,7 +307,7 @@ public final class ReconcileCommand implements Callable<Integer> {
         // Corrections name the cache they are for, which its applier picks them by.
         String correctedSource = statement != null ? sourceName : source;
         RecordedRuns.Outcome outcome;
-        Map<CacheCorrectionApplier.Outcome, Long> applied = Map.of();
+        Map<CacheCorrectionWriter.Outcome, Long> applied = Map.of();
         try (Fixer fixer = fixer(stack, correctedSource)) {
             outcome = runs.run(runId, sourceName, measure, runMode, projection, actual, fixer, ReconciliationListener.NONE);
         } catch (RuntimeException e) {
@@ -317,8 +317,8 @@ public final class ReconcileCommand implements Callable<Integer> {
             return 2;
         }
         if (runMode == RunMode.FIX && outcome.fixed() > 0 && correctedSource.equals(PostgresCacheSource.ACCOUNT_BALANCES)) {
-            try (CorrectionApplier applier = new CorrectionApplier(stack.kafka(), CorrectionApplier.DEFAULT_GROUP_ID,
-                    stack.topics(), new CacheCorrectionApplier(jdbi))) {
+            try (CorrectionConsumer applier = new CorrectionConsumer(stack.kafka(), CorrectionConsumer.DEFAULT_GROUP_ID,
+                    stack.topics(), new CacheCorrectionWriter(jdbi))) {
                 applied = applier.drainOnce(timeout);
             }
         }
@@ -461,7 +461,7 @@ public final class ReconcileCommand implements Callable<Integer> {
         }
     };
 
-    private void printTable(String sourceName, RecordedRuns.Outcome o, Map<CacheCorrectionApplier.Outcome, Long> applied,
+    private void printTable(String sourceName, RecordedRuns.Outcome o, Map<CacheCorrectionWriter.Outcome, Long> applied,
             List<DiscrepancyRow> largest, Map<String, Integer> scaleByCurrency) {
         var r = o.result();
         out.printf(Locale.ROOT, "run %s: %s against the projection, %s, %,d ms%n", o.runId(), sourceName,
@@ -503,7 +503,7 @@ public final class ReconcileCommand implements Callable<Integer> {
         return MinorUnits.format(Math.addExact(availableMinor, lockedMinor == null ? 0 : lockedMinor), scale);
     }
 
-    private void printJson(String sourceName, RecordedRuns.Outcome o, Map<CacheCorrectionApplier.Outcome, Long> applied,
+    private void printJson(String sourceName, RecordedRuns.Outcome o, Map<CacheCorrectionWriter.Outcome, Long> applied,
             List<DiscrepancyRow> largest) throws IOException {
         var r = o.result();
         Map<String, Object> json = new LinkedHashMap<>();
