@@ -2,7 +2,7 @@ package io.tally.cli.reconcile;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.tally.cli.LocalStack;
+import io.tally.demo.LocalStack;
 import io.tally.cli.StackOptions;
 import io.tally.reconciler.ReconciliationMetrics;
 import io.tally.reconciler.http.DriftWebhook;

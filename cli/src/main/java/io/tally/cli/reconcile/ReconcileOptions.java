@@ -1,6 +1,6 @@
 package io.tally.cli.reconcile;
 
-import io.tally.cli.LocalStack;
+import io.tally.demo.LocalStack;
 import io.tally.reconciler.RunMode;
 import io.tally.reconciler.jdbc.PostgresCacheSource;
 import io.tally.reconciler.job.ReconciliationJob;
