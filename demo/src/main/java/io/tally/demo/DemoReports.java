@@ -161,13 +161,7 @@ final class DemoReports {
         if (r.errors() > 0) {
             byStatus.put("ERROR", r.errors());
         }
-        Map<String, Long> byTier = new LinkedHashMap<>();
-        for (DriftTier t : DriftTier.values()) {
-            if (t.isDrift()) {
-                byTier.put(t.name(), r.count(t));
-            }
-        }
         long largest = r.largestDiscrepancies().stream().mapToLong(Discrepancy::sizeMinor).max().orElse(0);
-        return new DemoReport.Reconciliation(r.sourceName(), r.checked(), byStatus, byTier, largest);
+        return new DemoReport.Reconciliation(r.sourceName(), r.checked(), byStatus, r.driftByTierName(), largest);
     }
 }

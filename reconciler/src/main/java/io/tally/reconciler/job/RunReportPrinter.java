@@ -3,7 +3,6 @@ package io.tally.reconciler.job;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.tally.core.MinorUnits;
-import io.tally.core.reconciliation.DriftTier;
 import io.tally.core.reconciliation.ReconciliationStatus;
 import io.tally.reconciler.ConservationCheck;
 import io.tally.reconciler.ReconciliationResult;
@@ -69,7 +68,7 @@ public final class RunReportPrinter {
                 r.inSync(), r.drift(), r.inFlight(), r.missingInCache(), r.missingInProjection(), r.currencyMismatch(),
                 r.quarantined(), r.errors());
         StringBuilder tiers = new StringBuilder();
-        driftByTier(r).forEach((tier, n) -> tiers.append(String.format(Locale.ROOT, "%s %,d, ", tier, n)));
+        r.driftByTierName().forEach((tier, n) -> tiers.append(String.format(Locale.ROOT, "%s %,d, ", tier, n)));
         out.println("  drift by tier: " + tiers.substring(0, tiers.length() - 2));
         if (o.mode() == RunMode.FIX) {
             out.printf(Locale.ROOT, "  fixed %,d (corrections issued), left to an operator %,d (CRITICAL)%s%n", o.fixed(),
@@ -113,7 +112,7 @@ public final class RunReportPrinter {
         }
         counts.put("ERROR", r.errors());
         json.put("counts", counts);
-        json.put("driftByTier", driftByTier(r));
+        json.put("driftByTier", r.driftByTierName());
         json.put("driftAmountMinorByTier", o.driftMinorByTier());
         json.put("fixed", o.fixed());
         json.put("notAutoFixable", o.notAutoFixable());
@@ -121,17 +120,6 @@ public final class RunReportPrinter {
         json.put("durationMs", r.durationMs());
         json.put("largestDiscrepancies", report.largest());
         out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json));
-    }
-
-    /** Accounts per drift tier, in the tiers' order. */
-    private static Map<String, Long> driftByTier(ReconciliationResult r) {
-        Map<String, Long> byTier = new LinkedHashMap<>();
-        for (DriftTier t : DriftTier.values()) {
-            if (t.isDrift()) {
-                byTier.put(t.name(), r.count(t));
-            }
-        }
-        return byTier;
     }
 
     private static void printConservation(PrintStream out, RunReport.Conservation c) {
