@@ -1,12 +1,11 @@
 package io.tally.bench;
 
 import io.tally.avro.AccountBalance;
+import io.tally.projector.jdbc.AccountBalanceTable;
 import io.tally.projector.jdbc.BalanceCacheSink;
+import io.tally.projector.jdbc.CachedBalance;
 import io.tally.projector.jdbc.ProjectorSchema;
 import io.tally.schemas.LedgerTopics;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -16,12 +15,15 @@ import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.sqlobject.SqlObjectPlugin;
 
 /**
  * PostgreSQL cache sink: {@link BenchOptions#rows} {@code ledger.balances} records (one account each,
  * so every one is a row to write) applied by the real {@link BalanceCacheSink} into an empty
  * {@code account_balances}, timed from start until it reports every row applied, against a plain
- * batched JDBC {@code INSERT} of the same rows, {@value #BATCH} per batch and transaction (the sink's
+ * batched {@code INSERT} of the same rows ({@link AccountBalanceTable#insert}), {@value #BATCH} per batch and transaction (the sink's
  * batch: one consumer poll, {@code max.poll.records}), into an identical empty table. Each round uses
  * new databases and a new consumer group. Goal (issue 8): at least 50,000 rows/s.
  */
@@ -102,34 +104,20 @@ public final class CacheSinkWorkload implements Workload {
         }
     }
 
-    /** The baseline: the same rows by plain batched INSERT into a fresh {@code account_balances}. */
-    private static long plainInsert(DataSource database, List<AccountBalance> balances) throws Exception {
+    /**
+     * The baseline: the same rows by plain batched INSERT ({@link AccountBalanceTable#insert}, through Jdbi as
+     * the sink's upsert goes) into a fresh {@code account_balances}, {@value #BATCH} rows per transaction.
+     */
+    private static long plainInsert(DataSource database, List<AccountBalance> balances) {
         ProjectorSchema.migrate(database);
+        Jdbi jdbi = Jdbi.create(database).installPlugin(new SqlObjectPlugin());
         long startNs = System.nanoTime();
-        try (Connection c = database.getConnection(); PreparedStatement insert = c.prepareStatement(
-                "INSERT INTO account_balances (account_id, currency, scale, available_minor, locked_minor, version,"
-                        + " last_event_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-            c.setAutoCommit(false);
-            int inBatch = 0;
-            for (AccountBalance b : balances) {
-                insert.setString(1, b.getAccountId());
-                insert.setString(2, b.getCurrency());
-                insert.setInt(3, b.getScale());
-                insert.setLong(4, b.getAvailableMinor());
-                insert.setLong(5, b.getLockedMinor());
-                insert.setLong(6, b.getVersion());
-                insert.setString(7, b.getLastEventId());
-                insert.setTimestamp(8, new Timestamp(b.getUpdatedAtMs()));
-                insert.addBatch();
-                if (++inBatch == BATCH) {
-                    insert.executeBatch();
-                    c.commit();
-                    inBatch = 0;
-                }
-            }
-            if (inBatch > 0) {
-                insert.executeBatch();
-                c.commit();
+        try (Handle handle = jdbi.open()) {
+            AccountBalanceTable table = handle.attach(AccountBalanceTable.class);
+            for (int from = 0; from < balances.size(); from += BATCH) {
+                List<CachedBalance> rows = balances.subList(from, Math.min(balances.size(), from + BATCH)).stream()
+                        .map(CachedBalance::of).toList();
+                handle.useTransaction(h -> table.insert(rows));
             }
         }
         return (System.nanoTime() - startNs) / 1_000_000;

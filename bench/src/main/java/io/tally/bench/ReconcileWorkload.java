@@ -3,6 +3,7 @@ package io.tally.bench;
 import io.tally.core.reconciliation.BalanceView;
 import io.tally.core.reconciliation.Comparison.Measure;
 import io.tally.core.reconciliation.InFlightGrace;
+import io.tally.projector.jdbc.AccountBalanceTable;
 import io.tally.projector.jdbc.ProjectorSchema;
 import io.tally.reconciler.ReconciliationListener;
 import io.tally.reconciler.ReconciliationResult;
@@ -13,7 +14,6 @@ import io.tally.reconciler.jdbc.PostgresCacheSource;
 import io.tally.reconciler.jdbc.ReconcilerSchema;
 import io.tally.reconciler.jdbc.RecordedRuns;
 import java.io.Reader;
-import java.sql.Connection;
 import java.time.Clock;
 import java.util.Iterator;
 import java.util.List;
@@ -22,7 +22,7 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
-import org.postgresql.PGConnection;
+import org.jdbi.v3.sqlobject.SqlObjectPlugin;
 
 /**
  * Reconciler: {@link BenchOptions#reconcileAccounts} accounts of an in-memory, sorted projection
@@ -51,13 +51,9 @@ public final class ReconcileWorkload implements Workload {
         ProjectorSchema.migrate(ds);
         ReconcilerSchema.migrate(ds);
         long fillNs = System.nanoTime();
-        try (Connection c = ds.getConnection()) {
-            c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY account_balances (account_id, currency, scale,"
-                    + " available_minor, locked_minor, version, last_event_id, updated_at) FROM STDIN (FORMAT csv)",
-                    new RowsReader(accounts));
-        }
-        Jdbi jdbi = Jdbi.create(ds);
-        jdbi.useHandle(h -> h.execute("VACUUM ANALYZE account_balances"));
+        Jdbi jdbi = Jdbi.create(ds).installPlugin(new SqlObjectPlugin());
+        jdbi.useExtension(AccountBalanceTable.class, t -> t.copyCsv(new RowsReader(accounts)));
+        jdbi.useExtension(AccountBalanceTable.class, AccountBalanceTable::vacuumAnalyze);
         env.progress("reconcile: filled account_balances with %,d rows by COPY in %,d ms", accounts,
                 (System.nanoTime() - fillNs) / 1_000_000);
         Reconciler reconciler = new Reconciler(TierPolicy.byScale(Map.of("CZK", 2)), Clock.systemUTC())
@@ -133,8 +129,7 @@ public final class ReconcileWorkload implements Workload {
     private static long baselineScan(Jdbi jdbi) {
         return jdbi.inTransaction(h -> {
             long[] rows = {0};
-            h.createQuery("SELECT account_id, currency, available_minor, locked_minor, version FROM account_balances"
-                            + " ORDER BY account_id COLLATE \"C\"")
+            h.createQuery(AccountBalanceTable.COMPARED_ROWS_IN_ACCOUNT_ORDER)
                     .setFetchSize(PostgresCacheSource.DEFAULT_FETCH_SIZE)
                     .map((rs, ctx) -> {
                         rs.getString(1);

@@ -1,6 +1,7 @@
 package io.tally.cli;
 
 import io.tally.cli.serve.ServiceCommands;
+import io.tally.demo.DataDirectory;
 import java.nio.file.Path;
 import picocli.CommandLine;
 
@@ -16,7 +17,7 @@ public final class Main {
     /** Runs {@code tally} with {@code args} and exits with the command's code. */
     public static void main(String[] args) {
         // Logs go to <data dir>/tally.log; logback reads this property when the first logger is made.
-        System.setProperty("tally.log.dir", DataDirectory.fromArgs(args).toString());
+        System.setProperty("tally.log.dir", dataDirFromArgs(args).toString());
         // The embedded broker ships log4j-core and a log4j2.yaml it cannot read without YAML support;
         // tally logs through Logback, so Log4j's own status messages about that are noise on the console.
         if (System.getProperty("log4j2.statusLoggerLevel") == null) {
@@ -42,8 +43,16 @@ public final class Main {
                 .setCaseInsensitiveEnumValuesAllowed(true);
     }
 
-    /** Where tally keeps its data when {@code --data-dir} is not given: {@code $TALLY_DATA_DIR} or {@code ~/.tally}. */
-    static Path defaultDataDir() {
-        return DataDirectory.defaultPath();
+    /** The value of {@code --data-dir} in {@code args} (either form), else {@link DataDirectory#defaultPath()}. */
+    private static Path dataDirFromArgs(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--data-dir") && i + 1 < args.length) {
+                return Path.of(args[i + 1]).toAbsolutePath();
+            }
+            if (args[i].startsWith("--data-dir=")) {
+                return Path.of(args[i].substring("--data-dir=".length())).toAbsolutePath();
+            }
+        }
+        return DataDirectory.defaultPath().toAbsolutePath();
     }
 }

@@ -2,6 +2,7 @@ package io.tally.cli;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tally.demo.LocalStack;
 import io.tally.ledger.http.LedgerHttpApi;
 import io.tally.ledger.http.Tokens;
 import io.tally.projector.http.ProjectorHttpApi;

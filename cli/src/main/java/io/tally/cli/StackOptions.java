@@ -1,11 +1,16 @@
 package io.tally.cli;
 
+import io.tally.cli.serve.ServiceEnvironment;
+import io.tally.demo.DataDirectory;
+import io.tally.demo.LocalStack;
 import io.tally.embedded.PostgresServer;
+import io.tally.schemas.ValueSerdes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -16,6 +21,14 @@ import picocli.CommandLine.Option;
  * Kafka and PostgreSQL to use, and the Kafka client properties passed through untouched.
  */
 public final class StackOptions {
+    /**
+     * The environment variables the commands built on the local stack ({@code demo}, {@code reconcile},
+     * {@code rebuild}, {@code serve}) read: PostgreSQL, the Kafka properties file, the data directory, and
+     * the value encoding.
+     */
+    public static final List<String> VARIABLES = List.of(PostgresServer.JDBC_URL_ENV, ServiceEnvironment.KAFKA_CONFIG,
+            DataDirectory.ENV, ServiceEnvironment.SERDE, ServiceEnvironment.SCHEMA_REGISTRY_URL);
+
     @Option(names = "--data-dir", paramLabel = "DIR",
             description = "Where tally keeps its data (default: $TALLY_DATA_DIR or ~/.tally).")
     Path dataDir;
@@ -53,14 +66,19 @@ public final class StackOptions {
     }
 
     /**
-     * The local stack's options.
+     * The local stack's options: the Kafka properties file's properties passed through, but for the value
+     * encoding's keys ({@link ValueSerdes#CONFIG_KEYS}), which with {@code TALLY_SERDE} and
+     * {@code TALLY_SCHEMA_REGISTRY_URL} over them choose the serdes.
      *
      * @throws IOException if the Kafka properties file cannot be read
      */
     public LocalStack.Options toStackOptions() throws IOException {
+        Map<String, Object> kafka = kafkaProperties();
+        ValueSerdes serdes = ValueSerdes.fromConfig(ServiceEnvironment.serdeConfig(kafka, System.getenv()));
+        kafka.keySet().removeAll(ValueSerdes.CONFIG_KEYS);
         return new LocalStack.Options(dataDir(), Optional.ofNullable(bootstrapServers),
                 Optional.ofNullable(jdbcUrl != null ? jdbcUrl : System.getenv(PostgresServer.JDBC_URL_ENV)),
-                kafkaProperties(), partitions, replicationFactor());
+                kafka, serdes, partitions, replicationFactor());
     }
 
     private Map<String, Object> kafkaProperties() throws IOException {

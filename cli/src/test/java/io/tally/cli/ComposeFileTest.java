@@ -66,7 +66,7 @@ class ComposeFileTest {
         }
         assertThat(env(services, "projector")).containsKey(ServiceEnvironment.JDBC_URL);
         // ./tally reconcile runs on the local stack: Kafka comes from its command line, the rest from these.
-        assertThat(LocalStack.VARIABLES).as("reconciler sets only variables the local stack reads")
+        assertThat(StackOptions.VARIABLES).as("reconciler sets only variables the local stack reads")
                 .containsAll(env(services, "reconciler").keySet());
         assertThat(env(services, "reconciler")).containsKeys(ServiceEnvironment.JDBC_URL, ServiceEnvironment.SERDE,
                 ServiceEnvironment.SCHEMA_REGISTRY_URL);

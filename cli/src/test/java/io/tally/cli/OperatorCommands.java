@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.tally.cli.berka.BerkaGenerator;
+import io.tally.demo.berka.BerkaGenerator;
 import io.tally.cli.demo.DemoCommand;
 import io.tally.embedded.testing.TestInfrastructure;
 import java.io.ByteArrayOutputStream;

@@ -4,7 +4,7 @@ package io.tally.reconciler;
 public enum FixAction {
     /** Nothing: a dry run, or a status a run does not fix (missing on a side, another currency, an error). */
     NONE,
-    /** A correction for the cache went to {@code ledger.corrections}; the cache applier applies it. */
+    /** A correction for the cache went to {@code ledger.corrections}; {@code CorrectionConsumer} applies it. */
     CORRECTION_EMITTED,
     /** The source is authoritative: a CORRECT request went to ledger-service, the ledger gains an adjusting entry. */
     LEDGER_CORRECTION_REQUESTED,

@@ -10,6 +10,27 @@ import io.tally.core.reconciliation.AccountComparison;
  */
 public interface Fixer extends AutoCloseable {
     /**
+     * The fixer of a source that is not ours to change and not the truth (a statement that is not
+     * authoritative): fixes nothing, and says so ({@link FixAction#NONE}).
+     */
+    Fixer NONE = new Fixer() {
+        @Override
+        public FixAction fix(String runId, AccountComparison comparison, long nowMs) {
+            return FixAction.NONE;
+        }
+
+        @Override
+        public void flush() {
+            // nothing sent
+        }
+
+        @Override
+        public void close() {
+            // nothing held
+        }
+    };
+
+    /**
      * Issues the fix of {@code comparison}.
      *
      * @param runId the run asking

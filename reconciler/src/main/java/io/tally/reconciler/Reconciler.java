@@ -136,8 +136,8 @@ public final class Reconciler {
         Objects.requireNonNull(measure, "measure");
         Objects.requireNonNull(listener, "listener");
         Run run = new Run(sourceName, measure, listener, clock.millis());
-        Cursor expected = new Cursor("projection", projection, run);
-        Cursor actual = new Cursor(sourceName, cache, run);
+        SourceCursor expected = new SourceCursor("projection", projection, run::error);
+        SourceCursor actual = new SourceCursor(sourceName, cache, run::error);
         expected.advance();
         actual.advance();
         while (expected.head != null || actual.head != null) {
@@ -147,10 +147,10 @@ public final class Reconciler {
             } else if (actual.head == null) {
                 order = -1;
             } else {
-                order = AccountOrder.compareIds(expected.head.accountId, actual.head.accountId);
+                order = AccountOrder.compareIds(expected.head.accountId(), actual.head.accountId());
             }
-            Row e = order <= 0 ? expected.head : null;
-            Row a = order >= 0 ? actual.head : null;
+            SourceCursor.Row e = order <= 0 ? expected.head : null;
+            SourceCursor.Row a = order >= 0 ? actual.head : null;
             if (e != null) {
                 expected.advance();
             }
@@ -166,73 +166,6 @@ public final class Reconciler {
                 result.inFlight(), result.missingInCache(), result.missingInProjection(),
                 result.currencyMismatch(), result.quarantined(), result.errors());
         return result;
-    }
-
-    /**
-     * One side's current row: a view, or the error that replaced an unreadable row, or the reason the
-     * cache quarantined the account's newest row (with the older view it still holds, if any).
-     */
-    private static final class Row {
-        final String accountId;
-        final BalanceView view;
-        final String error;
-        final String quarantine;
-
-        Row(String accountId, BalanceView view, String error) {
-            this(accountId, view, error, null);
-        }
-
-        Row(String accountId, BalanceView view, String error, String quarantine) {
-            this.accountId = accountId;
-            this.view = view;
-            this.error = error;
-            this.quarantine = quarantine;
-        }
-    }
-
-    /** Reads one source ahead by one row and checks that it ascends. */
-    private static final class Cursor {
-        private final String side;
-        private final Iterator<BalanceView> source;
-        private final Run run;
-        private String previousId;
-        Row head;
-
-        Cursor(String side, Iterator<BalanceView> source, Run run) {
-            this.side = side;
-            this.source = Objects.requireNonNull(source, side);
-            this.run = run;
-        }
-
-        void advance() {
-            while (source.hasNext()) {
-                Row row;
-                try {
-                    BalanceView view = source.next();
-                    if (view == null) {
-                        throw new IllegalStateException(side + " yielded null after '" + previousId + "'");
-                    }
-                    row = new Row(view.accountId(), view, null);
-                } catch (QuarantinedAccountException e) {
-                    row = new Row(e.accountId(), e.older(), null, e.getMessage());
-                } catch (SourceRowException e) {
-                    if (e.accountId() == null) {
-                        run.error(null, side + ": " + e.getMessage());
-                        continue;
-                    }
-                    row = new Row(e.accountId(), null, side + ": " + e.getMessage());
-                }
-                if (previousId != null && AccountOrder.compareIds(previousId, row.accountId) >= 0) {
-                    throw new IllegalStateException(side + " is not strictly ascending in account order "
-                            + "(unsigned UTF-8 bytes, no duplicates): '" + row.accountId + "' came after '"
-                            + previousId + "'");
-                }
-                previousId = row.accountId;
-                head = row;
-                return;
-            }
-            head = null;
-        }
     }
 
     /** The state of one run: counters, the bounded top-N and error samples. */
@@ -257,16 +190,16 @@ public final class Reconciler {
             this.startedAtMs = startedAtMs;
         }
 
-        void account(Row expected, Row actual) {
-            if (expected != null && expected.error != null || actual != null && actual.error != null) {
-                Row failed = expected != null && expected.error != null ? expected : actual;
-                error(failed.accountId, failed.error);
+        void account(SourceCursor.Row expected, SourceCursor.Row actual) {
+            if (expected != null && expected.error() != null || actual != null && actual.error() != null) {
+                SourceCursor.Row failed = expected != null && expected.error() != null ? expected : actual;
+                error(failed.accountId(), failed.error());
                 return;
             }
-            BalanceView e = expected == null ? null : expected.view;
-            BalanceView a = actual == null ? null : actual.view;
-            if (actual != null && actual.quarantine != null) {
-                quarantined(e, a, actual.accountId, actual.quarantine);
+            BalanceView e = expected == null ? null : expected.view();
+            BalanceView a = actual == null ? null : actual.view();
+            if (actual != null && actual.quarantine() != null) {
+                quarantined(e, a, actual.accountId(), actual.quarantine());
                 return;
             }
             AccountComparison comparison;

@@ -5,6 +5,7 @@ import io.tally.core.reconciliation.DriftTier;
 import io.tally.core.reconciliation.ReconciliationStatus;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -110,6 +111,20 @@ public record ReconciliationResult(
     /** The number of accounts in {@code tier}. */
     public long count(DriftTier tier) {
         return countByTier.get(tier);
+    }
+
+    /**
+     * The number of drifting accounts in each drift tier ({@link DriftTier#isDrift}: MINOR, WARN,
+     * CRITICAL), keyed by the tier's name, in the tiers' order: the {@code driftByTier} of the reports.
+     */
+    public Map<String, Long> driftByTierName() {
+        Map<String, Long> byTier = new LinkedHashMap<>();
+        for (DriftTier tier : DriftTier.values()) {
+            if (tier.isDrift()) {
+                byTier.put(tier.name(), count(tier));
+            }
+        }
+        return byTier;
     }
 
     /** Accounts that disagree: drift, missing on either side, in another currency, or quarantined by the cache. */

@@ -1,67 +1,36 @@
 package io.tally.reconciler;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tally.avro.AccountBalance;
 import io.tally.avro.BalanceCorrection;
 import io.tally.avro.EventType;
 import io.tally.avro.LedgerEvent;
-import io.tally.avro.LedgerRequest;
-import io.tally.core.Currency;
-import io.tally.core.reconciliation.BalanceView;
 import io.tally.core.reconciliation.Comparison.Measure;
 import io.tally.core.reconciliation.DriftTier;
 import io.tally.core.reconciliation.InFlightGrace;
-import io.tally.embedded.PostgresServer;
-import io.tally.embedded.testing.TestInfrastructure;
-import io.tally.ledger.kafka.LedgerServiceApp;
-import io.tally.ledger.kafka.LedgerServiceConfig;
-import io.tally.ledger.kafka.RequestPublisher;
-import io.tally.projector.jdbc.BalanceCacheSink;
-import io.tally.projector.jdbc.ProjectorSchema;
-import io.tally.projector.kafka.ProjectorApp;
-import io.tally.projector.kafka.ProjectorConfig;
-import io.tally.reconciler.jdbc.CacheCorrectionApplier;
+import io.tally.reconciler.jdbc.CacheCorrectionWriter;
 import io.tally.reconciler.jdbc.DiscrepancyRow;
 import io.tally.reconciler.jdbc.PostgresCacheSource;
-import io.tally.reconciler.jdbc.ReconcilerSchema;
 import io.tally.reconciler.jdbc.RecordedRuns;
 import io.tally.reconciler.jdbc.RunRow;
 import io.tally.reconciler.jdbc.RunTable;
 import io.tally.reconciler.kafka.CacheCorrectionEmitter;
-import io.tally.reconciler.kafka.CorrectionApplier;
+import io.tally.reconciler.kafka.CorrectionConsumer;
 import io.tally.reconciler.kafka.LedgerCorrectionRequester;
 import io.tally.reconciler.kafka.LedgerMovements;
 import io.tally.reconciler.kafka.ProjectionSource;
 import io.tally.schemas.LedgerTopics;
-import io.tally.schemas.TopicAdmin;
-import io.tally.schemas.TopicNames;
 import io.tally.schemas.ValueSerdes;
 import io.tally.schemas.codec.RequestCodec;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 import javax.sql.DataSource;
-import org.apache.kafka.clients.CommonClientConfigs;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.sqlobject.SqlObjectPlugin;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -75,70 +44,44 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FixingRunIT {
-    private static final Duration TIMEOUT = Duration.ofSeconds(90);
-    private static final Currency CZK = new Currency("CZK", 2);
+    private static final Duration TIMEOUT = ReconcilerFixture.TIMEOUT;
     private static final TierPolicy TIERS = TierPolicy.byScale(Map.of("CZK", 2));
 
-    private final TestInfrastructure infra = TestInfrastructure.get();
-    private final Map<String, Object> kafka =
-            Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers());
+    private ReconcilerFixture stack;
+    private Map<String, Object> kafka;
     private LedgerTopics topics;
     private DataSource database;
     private Jdbi jdbi;
-    private LedgerServiceApp ledger;
-    private ProjectorApp projector;
-    private BalanceCacheSink sink;
-    private String sinkGroup;
-    private RequestPublisher publisher;
 
     @BeforeAll
     void startStack() throws Exception {
-        topics = TopicNames.withPrefix(TestInfrastructure.uniqueName("fixing") + ".", 2).in(ValueSerdes.singleObject());
-        try (Admin admin = Admin.create(kafka)) {
-            TopicAdmin.ensure(admin, topics.specs(), (short) 1);
-        }
-        database = PostgresServer.dataSource(infra.newDatabase("fixing"));
-        ProjectorSchema.migrate(database);
-        ReconcilerSchema.migrate(database);
-        jdbi = Jdbi.create(database).installPlugin(new SqlObjectPlugin());
-        Path state = Files.createTempDirectory("fixing-it");
-        ledger = new LedgerServiceApp(new LedgerServiceConfig(kafka, TestInfrastructure.uniqueName("ledger"),
-                state.resolve("ledger"), topics, 1), new SimpleMeterRegistry());
-        projector = new ProjectorApp(new ProjectorConfig(kafka, TestInfrastructure.uniqueName("projector"),
-                state.resolve("projector"), topics, 1), new SimpleMeterRegistry());
-        sinkGroup = TestInfrastructure.uniqueName("sink");
-        sink = new BalanceCacheSink(kafka, sinkGroup, topics, database);
-        ledger.start();
-        projector.start();
-        sink.start();
-        ledger.awaitRunning(TIMEOUT);
-        projector.awaitRunning(TIMEOUT);
-        publisher = new RequestPublisher(kafka, topics);
+        stack = ReconcilerFixture.start("fixing", ValueSerdes.singleObject());
+        kafka = stack.kafka;
+        topics = stack.topics;
+        database = stack.database;
+        jdbi = stack.jdbi;
     }
 
     @AfterAll
     void stopStack() {
-        publisher.close();
-        sink.close();
-        projector.close();
-        ledger.close();
+        stack.close();
     }
 
     @Test
     void plantedDriftIsFoundByTierADryRunChangesNothingAFixingRunFixesItOnceWithAnAuditRow() throws Exception {
         // 100.00, 50.00 and 20.00 CZK, each at version 2 in the projection and the cache.
-        openAndCredit("planted-a", 10_000);
-        openAndCredit("planted-b", 5_000);
-        openAndCredit("planted-c", 2_000);
-        awaitCached("planted-", 3, 2);
+        stack.openAndCredit("planted-a", 10_000);
+        stack.openAndCredit("planted-b", 5_000);
+        stack.openAndCredit("planted-c", 2_000);
+        stack.awaitCached("planted-", 3, 2);
         // Behind the projector's back: +2.50 (WARN), +0.05 (MINOR), +50.00 (CRITICAL).
         jdbi.useHandle(h -> {
             h.execute("UPDATE account_balances SET available_minor = available_minor + 250 WHERE account_id = 'planted-a'");
             h.execute("UPDATE account_balances SET available_minor = available_minor + 5 WHERE account_id = 'planted-b'");
             h.execute("UPDATE account_balances SET available_minor = available_minor + 5000 WHERE account_id = 'planted-c'");
         });
-        Map<String, Long> planted = cachedAvailable("planted-");
-        long correctionsBefore = endOffsetSum(topics.corrections().name());
+        Map<String, Long> planted = stack.cachedAvailable("planted-");
+        long correctionsBefore = stack.endOffsetSum(topics.corrections().name());
 
         RecordedRuns.Outcome dry = runAgainstCache("planted-", RunMode.DRY_RUN, null);
 
@@ -160,17 +103,17 @@ class FixingRunIT {
         assertThat(dryRow.checked()).isEqualTo(3);
         assertThat(dryRow.drift()).isEqualTo(3);
         // The dry run changed nothing: the cache, the audit trail and ledger.corrections are as they were.
-        assertThat(cachedAvailable("planted-")).isEqualTo(planted);
-        assertThat(auditRows("planted-")).isZero();
-        assertThat(endOffsetSum(topics.corrections().name())).isEqualTo(correctionsBefore);
+        assertThat(stack.cachedAvailable("planted-")).isEqualTo(planted);
+        assertThat(stack.auditRows("planted-")).isZero();
+        assertThat(stack.endOffsetSum(topics.corrections().name())).isEqualTo(correctionsBefore);
 
         RecordedRuns.Outcome fix = runAgainstCache("planted-", RunMode.FIX, null);
         assertThat(fix.fixed()).isEqualTo(2);
         assertThat(fix.notAutoFixable()).isEqualTo(1);
-        Map<CacheCorrectionApplier.Outcome, Long> applied = drainCorrections();
+        Map<CacheCorrectionWriter.Outcome, Long> applied = drainCorrections();
 
-        assertThat(applied).isEqualTo(Map.of(CacheCorrectionApplier.Outcome.APPLIED, 2L));
-        assertThat(cachedAvailable("planted-")).isEqualTo(Map.of("planted-a", 10_000L, "planted-b", 5_000L,
+        assertThat(applied).isEqualTo(Map.of(CacheCorrectionWriter.Outcome.APPLIED, 2L));
+        assertThat(stack.cachedAvailable("planted-")).isEqualTo(Map.of("planted-a", 10_000L, "planted-b", 5_000L,
                 "planted-c", 7_000L));
         List<String> audit = jdbi.withHandle(h -> h.createQuery("""
                         SELECT account_id || ' ' || outcome || ' ' || before_available_minor || '->' || after_available_minor
@@ -182,12 +125,12 @@ class FixingRunIT {
         assertThat(jdbi.withExtension(RunTable.class, t -> t.find(fix.runId())).orElseThrow().fixed()).isEqualTo(2);
 
         // The same corrections again (a redelivery) change nothing.
-        CacheCorrectionApplier direct = new CacheCorrectionApplier(jdbi);
-        List<BalanceCorrection> emitted = readAll(topics.corrections().name(), ValueSerdes.singleObject().corrections().deserializer(),
+        CacheCorrectionWriter direct = new CacheCorrectionWriter(jdbi);
+        List<BalanceCorrection> emitted = stack.readAll(topics.corrections().name(), ValueSerdes.singleObject().corrections().deserializer(),
                 2, c -> c.getRunId().equals(fix.runId()));
         assertThat(emitted).extracting(BalanceCorrection::getAccountId).containsExactlyInAnyOrder("planted-a", "planted-b");
         for (BalanceCorrection c : emitted) {
-            assertThat(direct.apply(c)).isEqualTo(CacheCorrectionApplier.Outcome.ALREADY_APPLIED);
+            assertThat(direct.apply(c)).isEqualTo(CacheCorrectionWriter.Outcome.ALREADY_APPLIED);
         }
 
         // A second fixing run finds only the account an operator must decide, and fixes nothing.
@@ -196,48 +139,48 @@ class FixingRunIT {
         assertThat(again.result().inSync()).isEqualTo(2);
         assertThat(again.fixed()).isZero();
         assertThat(drainCorrections()).isEmpty();
-        assertThat(auditRows("planted-")).isEqualTo(2);
-        assertThat(cachedAvailable("planted-")).isEqualTo(Map.of("planted-a", 10_000L, "planted-b", 5_000L,
+        assertThat(stack.auditRows("planted-")).isEqualTo(2);
+        assertThat(stack.cachedAvailable("planted-")).isEqualTo(Map.of("planted-a", 10_000L, "planted-b", 5_000L,
                 "planted-c", 7_000L));
     }
 
     @Test
     void aCorrectionForARowTheSinkHasMovedOnIsStaleAndNotApplied() throws Exception {
-        openAndCredit("moved-a", 10_000);
-        awaitCached("moved-", 1, 2);
+        stack.openAndCredit("moved-a", 10_000);
+        stack.awaitCached("moved-", 1, 2);
         jdbi.useHandle(h -> h.execute("UPDATE account_balances SET available_minor = 10100 WHERE account_id = 'moved-a'"));
         RecordedRuns.Outcome fix = runAgainstCache("moved-", RunMode.FIX, null);
         assertThat(fix.fixed()).isEqualTo(1);
         // Before the applier runs, a new event arrives and the sink writes version 3 over the planted row.
-        send(RequestCodec.credit(UUID.randomUUID().toString(), "moved-a-2", "moved-a", "CZK", 1, 0, null));
-        awaitCached("moved-", 1, 3);
+        stack.send(RequestCodec.credit(UUID.randomUUID().toString(), "moved-a-2", "moved-a", "CZK", 1, 0, null));
+        stack.awaitCached("moved-", 1, 3);
 
-        assertThat(drainCorrections()).isEqualTo(Map.of(CacheCorrectionApplier.Outcome.STALE, 1L));
-        assertThat(cachedAvailable("moved-")).isEqualTo(Map.of("moved-a", 10_001L));
+        assertThat(drainCorrections()).isEqualTo(Map.of(CacheCorrectionWriter.Outcome.STALE, 1L));
+        assertThat(stack.cachedAvailable("moved-")).isEqualTo(Map.of("moved-a", 10_001L));
         assertThat(runAgainstCache("moved-", RunMode.DRY_RUN, null).result().isClean()).isTrue();
     }
 
     @Test
     void anAuthoritativeStatementCorrectsTheLedgerItselfAndEveryProjectionFollows() throws Exception {
-        openAndCredit("stmt-a", 10_000);
-        openAndCredit("stmt-b", 3_000);
-        awaitCached("stmt-", 2, 2);
+        stack.openAndCredit("stmt-a", 10_000);
+        stack.openAndCredit("stmt-b", 3_000);
+        stack.awaitCached("stmt-", 2, 2);
         // The provider says stmt-a holds 100.40 CZK (the ledger says 100.00); stmt-b agrees.
         StatementSource statement = StatementSource.of(List.of(
                 new StatementLine("stmt-a", 10_040, "CZK", 0), new StatementLine("stmt-b", 3_000, "CZK", 0)));
         RecordedRuns.Outcome fix;
         try (LedgerCorrectionRequester requester = new LedgerCorrectionRequester(kafka, topics, "provider")) {
             fix = runs(Clock.systemUTC()).run(runId(), "provider", StatementSource.MEASURE, RunMode.FIX,
-                    projection("stmt-"), statement, requester, ReconciliationListener.NONE);
+                    stack.projection("stmt-"), statement, requester, ReconciliationListener.NONE);
         }
         assertThat(fix.result().drift()).isEqualTo(1);
         assertThat(fix.fixed()).isEqualTo(1);
 
-        await("the projection of stmt-a at version 3", () -> {
-            AccountBalance b = projected("stmt-a");
+        ReconcilerFixture.await("the projection of stmt-a at version 3", () -> {
+            AccountBalance b = stack.projected("stmt-a");
             return b != null && b.getVersion() == 3;
         });
-        List<LedgerEvent> corrected = readAll(topics.events().name(), ValueSerdes.singleObject().events().deserializer(), Integer.MAX_VALUE,
+        List<LedgerEvent> corrected = stack.readAll(topics.events().name(), ValueSerdes.singleObject().events().deserializer(), Integer.MAX_VALUE,
                 e -> e.getType() == EventType.CORRECTED && e.getAccountId().startsWith("stmt-"));
         assertThat(corrected).singleElement().satisfies(e -> {
             assertThat(e.getAccountId()).isEqualTo("stmt-a");
@@ -247,11 +190,11 @@ class FixingRunIT {
             assertThat(e.getVersion()).isEqualTo(3);
             assertThat(e.getAvailableAfterMinor()).isEqualTo(10_040);
         });
-        await("the cache follows the correction", () -> cachedAvailable("stmt-").get("stmt-a") == 10_040L);
+        ReconcilerFixture.await("the cache follows the correction", () -> stack.cachedAvailable("stmt-").get("stmt-a") == 10_040L);
 
         StatementSource again = StatementSource.of(statement.lines());
         RecordedRuns.Outcome next = runs(Clock.systemUTC()).run(runId(), "provider", StatementSource.MEASURE,
-                RunMode.DRY_RUN, projection("stmt-"), again, null, ReconciliationListener.NONE);
+                RunMode.DRY_RUN, stack.projection("stmt-"), again, null, ReconciliationListener.NONE);
         assertThat(next.result().inSync()).isEqualTo(2);
         assertThat(next.exitCode()).isZero();
         assertThat(runAgainstCache("stmt-", RunMode.DRY_RUN, null).result().inSync()).isEqualTo(2);
@@ -259,15 +202,15 @@ class FixingRunIT {
 
     @Test
     void aCacheBehindOnlyBecauseTheSinkIsSlowIsInFlightUntilTheGracePasses() throws Exception {
-        openAndCredit("slow-a", 10_000);
-        awaitCached("slow-", 1, 2);
-        sink.close(); // the sink falls behind
-        send(RequestCodec.credit(UUID.randomUUID().toString(), "slow-a-2", "slow-a", "CZK", 700, 0, null));
-        await("the projection at version 3", () -> {
-            AccountBalance b = projected("slow-a");
+        stack.openAndCredit("slow-a", 10_000);
+        stack.awaitCached("slow-", 1, 2);
+        stack.stopSink(); // the sink falls behind
+        stack.send(RequestCodec.credit(UUID.randomUUID().toString(), "slow-a-2", "slow-a", "CZK", 700, 0, null));
+        ReconcilerFixture.await("the projection at version 3", () -> {
+            AccountBalance b = stack.projected("slow-a");
             return b != null && b.getVersion() == 3;
         });
-        long acceptedAtMs = projected("slow-a").getUpdatedAtMs();
+        long acceptedAtMs = stack.projected("slow-a").getUpdatedAtMs();
         InFlightGrace grace = new InFlightGrace(60_000);
 
         RecordedRuns.Outcome within = runAgainstCache("slow-", RunMode.FIX, grace, acceptedAtMs + 60_000);
@@ -281,33 +224,32 @@ class FixingRunIT {
         assertThat(past.result().countByTier()).containsEntry(DriftTier.WARN, 1L); // 7.00 CZK behind
         assertThat(past.exitCode()).isEqualTo(1);
 
-        sink = new BalanceCacheSink(kafka, sinkGroup, topics, database); // the sink catches up
-        sink.start();
-        awaitCached("slow-", 1, 3);
+        stack.restartSink(); // the sink catches up
+        stack.awaitCached("slow-", 1, 3);
         assertThat(runAgainstCache("slow-", RunMode.DRY_RUN, grace, acceptedAtMs + 3_600_000).result().inSync())
                 .isEqualTo(1);
     }
 
     @Test
     void moneyIsConservedAcrossTheProjectionAndTheEvents() throws Exception {
-        openAndCredit("conserved-a", 12_345);
-        openAndCredit("conserved-b", 1);
-        send(RequestCodec.charge(UUID.randomUUID().toString(), "conserved-b-2", "conserved-b", "CZK", 1, 0, null));
-        await("the projection of conserved-b at version 3", () -> {
-            AccountBalance b = projected("conserved-b");
+        stack.openAndCredit("conserved-a", 12_345);
+        stack.openAndCredit("conserved-b", 1);
+        stack.send(RequestCodec.charge(UUID.randomUUID().toString(), "conserved-b-2", "conserved-b", "CZK", 1, 0, null));
+        ReconcilerFixture.await("the projection of conserved-b at version 3", () -> {
+            AccountBalance b = stack.projected("conserved-b");
             return b != null && b.getVersion() == 3;
         });
         // Other tests' requests may still be on their way: the check holds once the projection has
         // caught up with the events read, and a bug in either sum would keep it from ever holding.
         ConservationCheck[] last = new ConservationCheck[1];
-        await("balances = credits - charges + corrections", () -> {
+        ReconcilerFixture.await("balances = credits - charges + corrections", () -> {
             ConservationCheck check = new ConservationCheck();
             try {
                 LedgerMovements.read(kafka, topics, check, TIMEOUT);
             } catch (Exception e) {
                 throw new AssertionError(e);
             }
-            try (ProjectionSource source = ProjectionSource.merging(projector.balancesByPartition())) {
+            try (ProjectionSource source = ProjectionSource.merging(stack.projector.balancesByPartition())) {
                 source.forEachRemaining(b -> check.balance(b.currencyCode(), b.totalMinor()));
             }
             last[0] = check;
@@ -339,23 +281,14 @@ class FixingRunIT {
         try (CacheCorrectionEmitter emitter = new CacheCorrectionEmitter(kafka, topics, PostgresCacheSource.ACCOUNT_BALANCES);
                 PostgresCacheSource cache = PostgresCacheSource.accountBalances(jdbi)) {
             return runs.run(runId(), PostgresCacheSource.ACCOUNT_BALANCES, Measure.AVAILABLE_AND_LOCKED, mode,
-                    projection(prefix), AccountFilter.of(cache, id -> id.startsWith(prefix)), emitter,
+                    stack.projection(prefix), AccountFilter.of(cache, id -> id.startsWith(prefix)), emitter,
                     ReconciliationListener.NONE);
         }
     }
 
-    /** The projection's accounts starting with {@code prefix}, read into memory (a few). */
-    private java.util.Iterator<BalanceView> projection(String prefix) {
-        List<BalanceView> views = new ArrayList<>();
-        try (ProjectionSource source = ProjectionSource.merging(projector.balancesByPartition())) {
-            AccountFilter.of(source, id -> id.startsWith(prefix)).forEachRemaining(views::add);
-        }
-        return views.iterator();
-    }
-
-    private Map<CacheCorrectionApplier.Outcome, Long> drainCorrections() throws Exception {
-        try (CorrectionApplier applier = new CorrectionApplier(kafka, "applier-" + topics.corrections().name(), topics,
-                new CacheCorrectionApplier(jdbi))) {
+    private Map<CacheCorrectionWriter.Outcome, Long> drainCorrections() throws Exception {
+        try (CorrectionConsumer applier = new CorrectionConsumer(kafka, "applier-" + topics.corrections().name(), topics,
+                new CacheCorrectionWriter(jdbi))) {
             return applier.drainOnce(TIMEOUT);
         }
     }
@@ -363,93 +296,4 @@ class FixingRunIT {
     private static String runId() {
         return "run-" + UUID.randomUUID();
     }
-
-    private void openAndCredit(String accountId, long amountMinor) {
-        send(RequestCodec.openAccount("open-" + accountId, "open", accountId, CZK, 0, 0));
-        send(RequestCodec.credit("credit-" + accountId, "credit", accountId, "CZK", amountMinor, 0, null));
-    }
-
-    private void send(LedgerRequest request) {
-        publisher.publish(request, null);
-        publisher.flush();
-    }
-
-    private AccountBalance projected(String accountId) {
-        try {
-            return projector.balances().get(accountId);
-        } catch (InvalidStateStoreException rebalancing) {
-            return null;
-        }
-    }
-
-    private Map<String, Long> cachedAvailable(String prefix) {
-        return jdbi.withHandle(h -> h.createQuery(
-                        "SELECT account_id, available_minor FROM account_balances WHERE account_id LIKE :p")
-                .bind("p", prefix + "%")
-                .reduceRows(new HashMap<String, Long>(), (m, row) -> {
-                    m.put(row.getColumn("account_id", String.class), row.getColumn("available_minor", Long.class));
-                    return m;
-                }));
-    }
-
-    private void awaitCached(String prefix, int accounts, long version) throws InterruptedException {
-        await(accounts + " " + prefix + " accounts cached at version " + version, () -> jdbi.withHandle(h -> h.createQuery(
-                        "SELECT count(*) FROM account_balances WHERE account_id LIKE :p AND version = :v")
-                .bind("p", prefix + "%").bind("v", version).mapTo(Long.class).one()) == accounts);
-    }
-
-    private long auditRows(String prefix) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT count(*) FROM balance_corrections_applied WHERE account_id LIKE :p")
-                .bind("p", prefix + "%").mapTo(Long.class).one());
-    }
-
-    private long endOffsetSum(String topic) {
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(new HashMap<>(kafka),
-                new org.apache.kafka.common.serialization.StringDeserializer(),
-                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            return consumer.endOffsets(partitions).values().stream().mapToLong(Long::longValue).sum();
-        }
-    }
-
-    private <V> List<V> readAll(String topic, Deserializer<V> values, int expected) {
-        return readAll(topic, values, expected, v -> true);
-    }
-
-    /** Committed records of {@code topic} from the start that match, until {@code expected} or the end. */
-    private <V> List<V> readAll(String topic, Deserializer<V> values, int expected, java.util.function.Predicate<V> matching) {
-        Map<String, Object> config = new HashMap<>(kafka);
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        List<V> out = new ArrayList<>();
-        try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(config,
-                new org.apache.kafka.common.serialization.StringDeserializer(), values)) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            long deadline = System.currentTimeMillis() + TIMEOUT.toMillis();
-            while (out.size() < expected && System.currentTimeMillis() < deadline
-                    && partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                for (ConsumerRecord<String, V> r : consumer.poll(Duration.ofMillis(200))) {
-                    if (matching.test(r.value())) {
-                        out.add(r.value());
-                    }
-                }
-            }
-        }
-        return out;
-    }
-
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadlineNs = System.nanoTime() + TIMEOUT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadlineNs > 0) {
-                throw new AssertionError("not true within " + TIMEOUT.toMillis() + " ms: " + what);
-            }
-            Thread.sleep(50);
-        }
-    }
-
 }

@@ -1,12 +1,8 @@
 package io.tally.cli.rebuild;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.tally.cli.LocalStack;
+import io.tally.demo.LocalStack;
 import io.tally.cli.StackOptions;
-import io.tally.cli.demo.Progress;
-import io.tally.platform.kafka.GroupProgress;
-import io.tally.projector.kafka.ProjectorApp;
-import io.tally.projector.kafka.ProjectorConfig;
+import io.tally.demo.Progress;
 import io.tally.projector.rebuild.ProjectionRebuild;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -16,10 +12,8 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import me.tongfei.progressbar.ProgressBar;
-import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -72,7 +66,7 @@ public final class RebuildCommand implements Callable<Integer> {
                 System.err.println("tally rebuild: " + rebuiltId + " is the live projection; give a new --application-id");
                 return 2;
             }
-            catchUpLive(stack, live, stateDir);
+            stack.catchUpProjection(live, stateDir, stackOptions.replicationFactor(), timeout);
             ProjectionRebuild rebuild = new ProjectionRebuild(stack.kafka(), stack.topics(), stateDir,
                     stackOptions.replicationFactor());
             AtomicReference<ProgressBar> bar = new AtomicReference<>();
@@ -117,30 +111,6 @@ public final class RebuildCommand implements Callable<Integer> {
             log.error("rebuild failed", e);
             System.err.println("tally rebuild failed: " + e);
             return 2;
-        }
-    }
-
-    /**
-     * Waits until the live projection has consumed the whole log, so both sides see the same events. On
-     * the embedded broker nothing else runs it, so it is run here meanwhile; on a cluster named with
-     * {@code --bootstrap-servers} the projector services run it, and joining their group would only take
-     * partitions from them, so it is waited for.
-     */
-    private void catchUpLive(LocalStack stack, String live, Path stateDir) throws Exception {
-        try (ProjectorApp app = stack.externalKafka() ? null : new ProjectorApp(new ProjectorConfig(stack.kafka(), live,
-                stateDir, stack.topics(), stackOptions.replicationFactor()), new SimpleMeterRegistry());
-                Admin admin = Admin.create(stack.kafka())) {
-            if (app != null) {
-                app.start();
-                app.awaitRunning(timeout);
-            }
-            var end = GroupProgress.endOffsets(admin, stack.topics().events().name());
-            try {
-                GroupProgress.await(admin, live, end, timeout, progress -> { });
-            } catch (TimeoutException e) {
-                throw new IllegalStateException("the live projection did not catch up: " + e.getMessage()
-                        + (app == null ? " (is a projector service running on that cluster?)" : ""), e);
-            }
         }
     }
 }

@@ -1,7 +1,7 @@
 package io.tally.cli.serve;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.tally.cli.LocalStack;
+import io.tally.demo.LocalStack;
 import io.tally.embedded.PostgresServer;
 import io.tally.projector.jdbc.BalanceCacheSink;
 import io.tally.projector.jdbc.ProjectorSchema;

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.tally.cli.berka.BerkaData;
-import io.tally.cli.berka.BerkaGenerator;
+import io.tally.demo.berka.BerkaData;
+import io.tally.demo.berka.BerkaGenerator;
 import io.tally.embedded.testing.TestInfrastructure;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;

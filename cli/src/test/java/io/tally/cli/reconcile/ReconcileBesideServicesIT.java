@@ -3,7 +3,7 @@ package io.tally.cli.reconcile;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.tally.cli.LocalStack;
+import io.tally.demo.LocalStack;
 import io.tally.cli.OperatorCommands;
 import io.tally.core.Currency;
 import io.tally.embedded.EmbeddedKafka;
@@ -11,6 +11,7 @@ import io.tally.embedded.PostgresServer;
 import io.tally.embedded.testing.TestInfrastructure;
 import io.tally.ledger.kafka.LedgerServiceConfig;
 import io.tally.ledger.kafka.RequestPublisher;
+import io.tally.schemas.ValueSerdes;
 import io.tally.schemas.codec.RequestCodec;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,7 +43,7 @@ class ReconcileBesideServicesIT {
         String jdbcUrl = TestInfrastructure.get().newDatabase("beside");
         try (EmbeddedKafka cluster = EmbeddedKafka.start(dir.resolve("cluster"));
                 LocalStack services = LocalStack.startInfrastructure(new LocalStack.Options(dir.resolve("services"),
-                        Optional.of(cluster.bootstrapServers()), Optional.of(jdbcUrl), Map.of(), 2, 1))) {
+                        Optional.of(cluster.bootstrapServers()), Optional.of(jdbcUrl), Map.of(), ValueSerdes.singleObject(), 2, 1))) {
             services.startServices(dir.resolve("services").resolve("streams"), 1, new SimpleMeterRegistry(), TIMEOUT);
             try (RequestPublisher publisher = new RequestPublisher(services.kafka(), services.topics())) {
                 Currency czk = new Currency("CZK", 2);

@@ -1,32 +1,19 @@
 package io.tally.reconciler.jdbc;
 
-import io.tally.core.Ids;
 import io.tally.core.reconciliation.BalanceView;
-import io.tally.projector.jdbc.BalanceQuarantineTable;
+import io.tally.projector.jdbc.AccountBalanceTable;
 import io.tally.reconciler.AccountOrder;
 import io.tally.reconciler.CloseableIterator;
 import io.tally.reconciler.QuarantinedAccountException;
 import io.tally.reconciler.SourceRowException;
-import java.math.BigDecimal;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
-import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
-import java.sql.SQLException;
-import java.sql.Types;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.result.ResultIterator;
 import org.jdbi.v3.core.statement.NoTemplateEngine;
-import org.jdbi.v3.core.statement.StatementContext;
 
 /**
  * A balance cache in PostgreSQL as the actual side of a reconciliation, streamed in
@@ -60,31 +47,22 @@ import org.jdbi.v3.core.statement.StatementContext;
  * <p>Holds a connection and an open transaction until {@link #close()}d. Not thread-safe.
  */
 public final class PostgresCacheSource implements CloseableIterator<BalanceView> {
-    /** The projector's cache table, as the rows this source reads. */
-    public static final String ACCOUNT_BALANCES_SQL =
-            "SELECT account_id, currency, available_minor, locked_minor, version FROM account_balances";
+    /** The projector's cache table, as the rows this source reads ({@link AccountBalanceTable#COMPARED_ROWS}). */
+    public static final String ACCOUNT_BALANCES_SQL = AccountBalanceTable.COMPARED_ROWS;
     /** The source name of {@link #accountBalances} in reports. */
     public static final String ACCOUNT_BALANCES = "account_balances";
     /** Rows fetched per round trip unless told otherwise. */
     public static final int DEFAULT_FETCH_SIZE = 10_000;
-    /**
-     * The quarantined records of {@link #accountBalances}: per account, the newest first (an
-     * undecodable record, without a version, before any), accounts in the order of their ids' bytes,
-     * those without a key last.
-     */
-    static final String QUARANTINE_SQL = "SELECT account_id_utf8, version, reason, sqlstate, message, source_topic,"
-            + " source_partition, source_offset FROM " + BalanceQuarantineTable.TABLE
-            + " ORDER BY account_id_utf8 NULLS LAST, version DESC NULLS FIRST, quarantined_at DESC, source_offset DESC";
 
     private final Handle handle;
-    private final ResultIterator<Read> rows;
+    private final ResultIterator<CacheRow> rows;
     /** {@code null} unless the quarantine is merged in ({@link #accountBalances}). */
-    private final ResultIterator<Quarantined> quarantine;
-    private Read cacheHead;
-    private Quarantined quarantineHead;
+    private final ResultIterator<QuarantinedRecord> quarantine;
+    private CacheRow cacheHead;
+    private QuarantinedRecord quarantineHead;
     private boolean closed;
 
-    private PostgresCacheSource(Handle handle, ResultIterator<Read> rows, ResultIterator<Quarantined> quarantine) {
+    private PostgresCacheSource(Handle handle, ResultIterator<CacheRow> rows, ResultIterator<QuarantinedRecord> quarantine) {
         this.handle = handle;
         this.rows = rows;
         this.quarantine = quarantine;
@@ -141,16 +119,16 @@ public final class PostgresCacheSource implements CloseableIterator<BalanceView>
             // Two cursors read one snapshot only under repeatable read.
             handle.execute(withQuarantine ? "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
                     : "SET TRANSACTION READ ONLY");
-            ResultIterator<Read> rows = handle.createQuery(ordered)
+            ResultIterator<CacheRow> rows = handle.createQuery(ordered)
                     .setTemplateEngine(new NoTemplateEngine())
                     .bindMap(bindings)
                     .setFetchSize(fetchSize)
-                    .map(new RowReader())
+                    .map(new CacheRow.Reader())
                     .iterator();
-            ResultIterator<Quarantined> quarantine = !withQuarantine ? null : handle.createQuery(QUARANTINE_SQL)
+            ResultIterator<QuarantinedRecord> quarantine = !withQuarantine ? null : handle.createQuery(QuarantinedRecord.NEWEST_FIRST_SQL)
                     .setTemplateEngine(new NoTemplateEngine())
                     .setFetchSize(fetchSize)
-                    .map(Quarantined::read)
+                    .map(QuarantinedRecord::read)
                     .iterator();
             return new PostgresCacheSource(handle, rows, quarantine);
         } catch (RuntimeException e) {
@@ -212,13 +190,13 @@ public final class PostgresCacheSource implements CloseableIterator<BalanceView>
         if (quarantineHead == null && quarantine.hasNext()) {
             quarantineHead = quarantine.next();
         }
-        Read cache = cacheHead;
-        Quarantined quarantined = quarantineHead;
-        if (quarantined != null && quarantined.accountId == null) {
+        CacheRow cache = cacheHead;
+        QuarantinedRecord quarantined = quarantineHead;
+        if (quarantined != null && quarantined.accountId() == null) {
             int records = takeQuarantined();
             throw new SourceRowException(null, quarantined.reason(records));
         }
-        int order = quarantined == null ? -1 : cache == null ? 1 : AccountOrder.compareIds(cache.accountId, quarantined.accountId);
+        int order = quarantined == null ? -1 : cache == null ? 1 : AccountOrder.compareIds(cache.accountId(), quarantined.accountId());
         if (order < 0) {
             cacheHead = null;
             return viewOf(cache);
@@ -227,20 +205,20 @@ public final class PostgresCacheSource implements CloseableIterator<BalanceView>
         BalanceView older = null;
         if (order == 0) {
             cacheHead = null;
-            older = cache.view;
-            if (quarantined.version != null && older != null && older.version() != null
-                    && older.version() >= quarantined.version) {
+            older = cache.view();
+            if (quarantined.version() != null && older != null && older.version() != null
+                    && older.version() >= quarantined.version()) {
                 return older; // the cache has moved past the refused version since
             }
         }
-        throw new QuarantinedAccountException(quarantined.accountId, older, quarantined.reason(records));
+        throw new QuarantinedAccountException(quarantined.accountId(), older, quarantined.reason(records));
     }
 
-    private static BalanceView viewOf(Read read) {
-        if (read.error != null) {
-            throw new SourceRowException(read.accountId, read.error);
+    private static BalanceView viewOf(CacheRow read) {
+        if (read.error() != null) {
+            throw new SourceRowException(read.accountId(), read.error());
         }
-        return read.view;
+        return read.view();
     }
 
     /**
@@ -248,12 +226,12 @@ public final class PostgresCacheSource implements CloseableIterator<BalanceView>
      * rows without an id are one each); the number of rows passed.
      */
     private int takeQuarantined() {
-        Quarantined taken = quarantineHead;
+        QuarantinedRecord taken = quarantineHead;
         quarantineHead = null;
         int records = 1;
-        while (taken.idUtf8 != null && quarantine.hasNext()) {
-            Quarantined next = quarantine.next();
-            if (!Arrays.equals(next.idUtf8, taken.idUtf8)) {
+        while (taken.idUtf8() != null && quarantine.hasNext()) {
+            QuarantinedRecord next = quarantine.next();
+            if (!Arrays.equals(next.idUtf8(), taken.idUtf8())) {
                 quarantineHead = next;
                 break;
             }
@@ -299,161 +277,6 @@ public final class PostgresCacheSource implements CloseableIterator<BalanceView>
                 throw e;
             }
             primary.addSuppressed(e);
-        }
-    }
-
-    /**
-     * The newest quarantined record of an account, as {@link #QUARANTINE_SQL} reads it.
-     *
-     * @param idUtf8 the account id's bytes, or {@code null} (a record without a key)
-     * @param accountId those bytes decoded, or {@code null} if there are none or they are not UTF-8
-     */
-    private record Quarantined(byte[] idUtf8, String accountId, Long version, String kind, String sqlState,
-            String message, String source) {
-
-        static Quarantined read(ResultSet rs, StatementContext ctx) throws SQLException {
-            byte[] id = rs.getBytes("account_id_utf8");
-            long version = rs.getLong("version");
-            Long versionValue = rs.wasNull() ? null : version;
-            String source = rs.getString("source_topic") + "-" + rs.getInt("source_partition") + "@"
-                    + rs.getLong("source_offset");
-            return new Quarantined(id, id == null ? null : utf8(id), versionValue, rs.getString("reason"),
-                    rs.getString("sqlstate"), rs.getString("message"), source);
-        }
-
-        private static String utf8(byte[] bytes) {
-            try {
-                return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
-            } catch (CharacterCodingException e) {
-                return null;
-            }
-        }
-
-        /** The reason, for the report: what was set aside, why, where it was read and where it is. */
-        String reason(int records) {
-            String whose = accountId != null ? "of this account"
-                    : idUtf8 == null ? "without a key"
-                    : "whose key is not UTF-8 (" + Ids.printable(new String(idUtf8, StandardCharsets.UTF_8)) + ")";
-            String what = "UNDECODABLE".equals(kind)
-                    ? "could not decode a ledger.balances record " + whose
-                    : "had version " + version + " " + whose + " refused by PostgreSQL (SQLSTATE " + sqlState + ")";
-            String more = records > 1 ? " (and " + (records - 1) + " older quarantined records)" : "";
-            return "the cache sink " + what + " at " + source + more + ": "
-                    + message.strip().replaceAll("\\s*\\R\\s*", "; ") + "; it is in " + BalanceQuarantineTable.TABLE;
-        }
-    }
-
-    /** One row: a view, or why it could not be read. */
-    private static final class Read {
-        final String accountId;
-        final BalanceView view;
-        final String error;
-
-        Read(String accountId, BalanceView view, String error) {
-            this.accountId = accountId;
-            this.view = view;
-            this.error = error;
-        }
-    }
-
-    /** Finds the columns once per result set, then reads each row without throwing for bad values. */
-    private static final class RowReader implements RowMapper<Read> {
-        @Override
-        public Read map(ResultSet rs, StatementContext ctx) {
-            throw new IllegalStateException("used only through specialize");
-        }
-
-        @Override
-        public RowMapper<Read> specialize(ResultSet rs, StatementContext ctx) throws SQLException {
-            ResultSetMetaData meta = rs.getMetaData();
-            Map<String, Integer> columns = new HashMap<>();
-            for (int i = 1; i <= meta.getColumnCount(); i++) {
-                columns.putIfAbsent(meta.getColumnLabel(i).toLowerCase(Locale.ROOT), i);
-            }
-            int accountId = required(columns, "account_id");
-            Column available = new Column("available_minor", required(columns, "available_minor"), meta);
-            Column locked = new Column("locked_minor", required(columns, "locked_minor"), meta);
-            Integer versionIndex = columns.get("version");
-            Column version = versionIndex == null ? null : new Column("version", versionIndex, meta);
-            Integer currency = columns.get("currency");
-            return (row, context) -> {
-                String id = row.getString(accountId);
-                if (id == null) {
-                    return new Read(null, null, "a row has no account_id");
-                }
-                try {
-                    long availableMinor = available.required(row);
-                    long lockedMinor = locked.required(row);
-                    Long versionValue = version == null ? null : version.optional(row);
-                    String currencyCode = currency == null ? null : row.getString(currency);
-                    return new Read(id, new BalanceView(id, currencyCode, availableMinor, lockedMinor, versionValue), null);
-                } catch (BadValueException e) {
-                    return new Read(id, null, e.getMessage());
-                }
-            };
-        }
-
-        private static int required(Map<String, Integer> columns, String name) {
-            Integer index = columns.get(name);
-            if (index == null) {
-                throw new IllegalArgumentException("the cache SQL returns no column " + name
-                        + " (needs account_id, available_minor, locked_minor; may add version, currency): has "
-                        + columns.keySet());
-            }
-            return index;
-        }
-    }
-
-    /** A whole-number column, read as a {@code long} exactly. */
-    private static final class Column {
-        private final String name;
-        private final int index;
-        private final boolean integral;
-
-        Column(String name, int index, ResultSetMetaData meta) throws SQLException {
-            this.name = name;
-            this.index = index;
-            int type = meta.getColumnType(index);
-            this.integral = type == Types.BIGINT || type == Types.INTEGER || type == Types.SMALLINT;
-        }
-
-        long required(ResultSet rs) throws SQLException {
-            Long value = optional(rs);
-            if (value == null) {
-                throw new BadValueException(name + " is NULL");
-            }
-            return value;
-        }
-
-        Long optional(ResultSet rs) throws SQLException {
-            if (integral) {
-                long value = rs.getLong(index);
-                return rs.wasNull() ? null : value;
-            }
-            BigDecimal value;
-            try {
-                value = rs.getBigDecimal(index);
-            } catch (SQLException e) {
-                throw new BadValueException(name + " is not a number: " + e.getMessage());
-            }
-            if (value == null) {
-                return null;
-            }
-            try {
-                return value.longValueExact();
-            } catch (ArithmeticException e) {
-                throw new BadValueException(name + " " + value.toPlainString()
-                        + " is not a whole number of minor units within the long range");
-            }
-        }
-    }
-
-    /** A value of one row that cannot be read; becomes that row's {@link SourceRowException}. */
-    private static final class BadValueException extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        BadValueException(String message) {
-            super(message, null, false, false);
         }
     }
 }

@@ -11,7 +11,7 @@ import java.util.Map;
  * The fixer of a cache: emits one {@link BalanceCorrection} per auto-fixable drift to
  * {@code ledger.corrections}, keyed by account id, with the projection's values as expected, the
  * cache's as actual, the cache row's version, and the id {@code runId:accountId} (so the applier
- * applies it at most once). The cache applier ({@link CorrectionApplier}) writes the fix.
+ * applies it at most once). {@link CorrectionConsumer} reads it back and its writer fixes the row.
  *
  * <p>The producer is idempotent with {@code acks=all}: a retry never duplicates a correction, and
  * {@link #flush} returns only when every one is on the brokers.

@@ -2,7 +2,7 @@ package io.tally.reconciler.kafka;
 
 import io.tally.avro.BalanceCorrection;
 import io.tally.platform.kafka.KafkaClients;
-import io.tally.reconciler.jdbc.CacheCorrectionApplier;
+import io.tally.reconciler.jdbc.CacheCorrectionWriter;
 import io.tally.schemas.LedgerTopics;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -17,8 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The cache applier's consumer: reads {@code ledger.corrections} ({@code read_committed}, no
- * auto-commit) in a consumer group and applies each correction with a {@link CacheCorrectionApplier}
+ * The consumer of {@code ledger.corrections} that applies them to {@code account_balances}: reads the
+ * topic ({@code read_committed}, no auto-commit) in a consumer group and hands each correction to a
+ * {@link CacheCorrectionWriter}
  * (one database transaction per correction: fixed row plus audit row), committing the offsets only
  * after the database. A correction read twice (a restart between the database commit and the
  * offset commit) is skipped by its audit row.
@@ -29,27 +30,27 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Not thread-safe: one thread polls.
  */
-public final class CorrectionApplier implements AutoCloseable {
+public final class CorrectionConsumer implements AutoCloseable {
     /** The default consumer group. */
     public static final String DEFAULT_GROUP_ID = "tally-correction-applier";
 
-    private static final Logger log = LoggerFactory.getLogger(CorrectionApplier.class);
+    private static final Logger log = LoggerFactory.getLogger(CorrectionConsumer.class);
 
     private final KafkaConsumer<String, BalanceCorrection> consumer;
-    private final CacheCorrectionApplier applier;
+    private final CacheCorrectionWriter writer;
     private final List<TopicPartition> partitions;
 
     /**
      * @param kafka client properties, passed through
      * @param groupId the consumer group; a restarted applier resumes where it committed
      * @param topics where {@code ledger.corrections} is
-     * @param applier writes the fixes
+     * @param writer writes the fixes
      */
-    public CorrectionApplier(Map<String, Object> kafka, String groupId, LedgerTopics topics,
-            CacheCorrectionApplier applier) {
+    public CorrectionConsumer(Map<String, Object> kafka, String groupId, LedgerTopics topics,
+            CacheCorrectionWriter writer) {
         // Offsets follow the database transaction, never precede it.
         this.consumer = KafkaClients.readCommittedConsumer(kafka, groupId, topics.corrections());
-        this.applier = applier;
+        this.writer = writer;
         this.partitions = consumer.partitionsFor(topics.corrections().name()).stream()
                 .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
         // Assigned, not subscribed: a drain must see every partition without waiting for a rebalance.
@@ -65,9 +66,9 @@ public final class CorrectionApplier implements AutoCloseable {
      * @throws org.jdbi.v3.core.JdbiException if the database fails (the offsets of the corrections
      *     not yet applied stay uncommitted)
      */
-    public Map<CacheCorrectionApplier.Outcome, Long> drainOnce(Duration timeout) throws TimeoutException {
+    public Map<CacheCorrectionWriter.Outcome, Long> drainOnce(Duration timeout) throws TimeoutException {
         Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-        Map<CacheCorrectionApplier.Outcome, Long> outcomes = new EnumMap<>(CacheCorrectionApplier.Outcome.class);
+        Map<CacheCorrectionWriter.Outcome, Long> outcomes = new EnumMap<>(CacheCorrectionWriter.Outcome.class);
         long deadlineNs = System.nanoTime() + timeout.toNanos();
         while (!reached(end)) {
             if (System.nanoTime() - deadlineNs > 0) {
@@ -77,7 +78,7 @@ public final class CorrectionApplier implements AutoCloseable {
                 if (record.value() == null) {
                     continue;
                 }
-                CacheCorrectionApplier.Outcome outcome = applier.apply(record.value());
+                CacheCorrectionWriter.Outcome outcome = writer.apply(record.value());
                 outcomes.merge(outcome, 1L, Long::sum);
                 log.info("correction {} for {}: {}", record.value().getCorrectionId(), record.value().getAccountId(), outcome);
             }

@@ -1,4 +1,4 @@
-package io.tally.cli;
+package io.tally.demo;
 
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
@@ -24,19 +24,6 @@ public final class DataDirectory {
     public static Path defaultPath() {
         String env = System.getenv(ENV);
         return env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".tally");
-    }
-
-    /** The value of {@code --data-dir} in {@code args} (either form), else {@link #defaultPath()}. */
-    static Path fromArgs(String[] args) {
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--data-dir") && i + 1 < args.length) {
-                return Path.of(args[i + 1]).toAbsolutePath();
-            }
-            if (args[i].startsWith("--data-dir=")) {
-                return Path.of(args[i].substring("--data-dir=".length())).toAbsolutePath();
-            }
-        }
-        return defaultPath().toAbsolutePath();
     }
 
     /**

@@ -1,4 +1,4 @@
-package io.tally.cli.demo;
+package io.tally.demo;
 
 import java.time.Duration;
 import java.util.function.LongSupplier;

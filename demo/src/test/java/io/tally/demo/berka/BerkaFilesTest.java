@@ -1,4 +1,4 @@
-package io.tally.cli.berka;
+package io.tally.demo.berka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;

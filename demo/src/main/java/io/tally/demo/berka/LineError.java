@@ -1,4 +1,4 @@
-package io.tally.cli.berka;
+package io.tally.demo.berka;
 
 /**
  * A line of an input file that could not be read.

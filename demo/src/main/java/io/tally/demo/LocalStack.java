@@ -1,7 +1,7 @@
-package io.tally.cli;
+package io.tally.demo;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.tally.cli.serve.ServiceEnvironment;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tally.embedded.EmbeddedKafka;
 import io.tally.embedded.PostgresServer;
 import io.tally.ledger.http.LedgerHttpApi;
@@ -10,6 +10,7 @@ import io.tally.ledger.http.Tokens;
 import io.tally.ledger.kafka.LedgerServiceApp;
 import io.tally.ledger.kafka.LedgerServiceConfig;
 import io.tally.ledger.kafka.RequestPublisher;
+import io.tally.platform.kafka.GroupProgress;
 import io.tally.projector.ProjectorTopology;
 import io.tally.projector.http.ProjectorHttpApi;
 import io.tally.projector.jdbc.BalanceCacheSink;
@@ -29,6 +30,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeoutException;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
@@ -46,13 +48,6 @@ import org.slf4j.LoggerFactory;
  * <p>Not thread-safe: start and close from one thread.
  */
 public final class LocalStack implements AutoCloseable {
-    /**
-     * The environment variables the commands built on the local stack ({@code demo}, {@code reconcile})
-     * read: PostgreSQL, the Kafka properties file, the data directory, and the value encoding.
-     */
-    public static final List<String> VARIABLES = List.of(PostgresServer.JDBC_URL_ENV, ServiceEnvironment.KAFKA_CONFIG,
-            DataDirectory.ENV, ServiceEnvironment.SERDE, ServiceEnvironment.SCHEMA_REGISTRY_URL);
-
     private static final Logger log = LoggerFactory.getLogger(LocalStack.class);
     /** The projector's Streams application id (its consumer group on {@code ledger.events}). */
     public static final String PROJECTOR_APPLICATION_ID = "tally-projector";
@@ -71,13 +66,13 @@ public final class LocalStack implements AutoCloseable {
      * @param bootstrapServers an existing cluster, or empty for the embedded broker
      * @param jdbcUrl an existing PostgreSQL, or empty for the embedded one
      * @param kafka extra Kafka client properties, passed through untouched (security, client ids);
-     *     the value encoding's keys ({@link ValueSerdes#CONFIG_KEYS}: {@code tally.serde},
-     *     {@code schema.registry.url}) are taken out and choose the serdes
+     *     without the value encoding's keys ({@link ValueSerdes#CONFIG_KEYS}), which are not Kafka's
+     * @param serdes the value encoding of the topics
      * @param partitions partitions of the keyed topics
      * @param replicationFactor replicas of tally's and Streams' topics
      */
     public record Options(Path dataDir, Optional<String> bootstrapServers, Optional<String> jdbcUrl,
-            Map<String, Object> kafka, int partitions, int replicationFactor) {}
+            Map<String, Object> kafka, ValueSerdes serdes, int partitions, int replicationFactor) {}
 
     private final List<AutoCloseable> started = new ArrayList<>();
     private final Map<String, Object> kafka;
@@ -124,10 +119,8 @@ public final class LocalStack implements AutoCloseable {
             PostgresServer pg = PostgresServer.start(options.jdbcUrl(), options.dataDir().resolve("postgres"));
             opened.add(pg);
             Map<String, Object> kafka = new HashMap<>(options.kafka());
-            ValueSerdes serdes = ValueSerdes.fromConfig(ServiceEnvironment.serdeConfig(kafka, System.getenv()));
-            kafka.keySet().removeAll(ValueSerdes.CONFIG_KEYS);
             kafka.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-            LedgerTopics topics = TopicNames.defaults(options.partitions()).in(serdes);
+            LedgerTopics topics = TopicNames.defaults(options.partitions()).in(options.serdes());
             try (Admin admin = Admin.create(kafka)) {
                 List<String> created = TopicAdmin.ensure(admin, topics.specs(), (short) options.replicationFactor());
                 log.info("topics created: {}", created);
@@ -254,6 +247,33 @@ public final class LocalStack implements AutoCloseable {
     }
 
     /**
+     * Waits until the projection {@code applicationId} has consumed the whole of {@code ledger.events}
+     * as it is now (for {@code ./tally rebuild}, so both sides see the same events). On the embedded
+     * broker nothing else runs it, so it is run here meanwhile, with its state in {@code stateDir}; on a
+     * cluster named with {@code --bootstrap-servers} the projector services run it, and joining their
+     * group would only take partitions from them, so it is waited for.
+     *
+     * @throws IllegalStateException if it has not caught up within {@code timeout}
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public void catchUpProjection(String applicationId, Path stateDir, int replicationFactor, Duration timeout)
+            throws InterruptedException {
+        try (ProjectorApp app = externalKafka ? null : new ProjectorApp(new ProjectorConfig(kafka, applicationId,
+                stateDir, topics, replicationFactor), new SimpleMeterRegistry());
+                Admin admin = Admin.create(kafka)) {
+            if (app != null) {
+                app.start();
+                app.awaitRunning(timeout);
+            }
+            var end = GroupProgress.endOffsets(admin, topics.events().name());
+            GroupProgress.await(admin, applicationId, end, timeout, progress -> { });
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the live projection did not catch up: " + e.getMessage()
+                    + (externalKafka ? " (is a projector service running on that cluster?)" : ""), e);
+        }
+    }
+
+    /**
      * The projector application id readers use: the one {@code ./tally rebuild} last switched to, else
      * {@link #PROJECTOR_APPLICATION_ID}.
      */
@@ -282,11 +302,6 @@ public final class LocalStack implements AutoCloseable {
      */
     public void idempotencyRetention(Duration retention) {
         this.idempotencyRetention = retention;
-    }
-
-    /** The value serdes of the topics (single-object unless the Kafka config chose otherwise). */
-    public ValueSerdes serdes() {
-        return topics.serdes();
     }
 
     /** The database. */

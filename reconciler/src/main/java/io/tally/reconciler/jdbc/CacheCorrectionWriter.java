@@ -1,22 +1,25 @@
 package io.tally.reconciler.jdbc;
 
 import io.tally.avro.BalanceCorrection;
+import io.tally.projector.jdbc.AccountBalanceTable;
+import io.tally.projector.jdbc.CachedBalance;
 import java.util.Objects;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.sqlobject.SqlObjectPlugin;
 
 /**
- * Applies a correction from {@code ledger.corrections} to the projector's {@code account_balances}
+ * Writes a correction from {@code ledger.corrections} into the projector's {@code account_balances}
  * cache: in ONE database transaction it locks the cached row, writes the projection's values into
  * it, and inserts the audit row into {@code balance_corrections_applied} (DESIGN.md: applying a fix
  * to a cache writes an audit row in the same database transaction, and applying it twice changes
- * nothing).
+ * nothing). {@link io.tally.reconciler.kafka.CorrectionConsumer} reads the topic and hands it each one.
  *
  * <p>The rules:
  * <ul>
  *   <li>A correction id already in the audit table is skipped ({@link Outcome#ALREADY_APPLIED}):
- *       redelivery, a replay of the topic, two appliers racing (the audit row's primary key lets one
+ *       redelivery, a replay of the topic, two writers racing (the audit row's primary key lets one
  *       win; the other's transaction writes nothing).
  *   <li>The row is fixed only if it is still exactly what the run saw (same version as
  *       {@code cacheVersion} when given, same available and locked as the correction's actual
@@ -31,13 +34,13 @@ import org.jdbi.v3.core.Jdbi;
  *       source of truth; the correction only repairs the row in between.
  * </ul>
  *
- * <p>Corrections for another source than {@link #SOURCE} are not this applier's and are ignored
+ * <p>Corrections for another source than {@link #SOURCE} are not this writer's and are ignored
  * ({@link Outcome#OTHER_SOURCE}).
  *
  * <p>Thread-safe: each call runs in its own transaction.
  */
-public final class CacheCorrectionApplier {
-    /** The source name of the cache this applier fixes. */
+public final class CacheCorrectionWriter {
+    /** The source name of the cache this writer fixes. */
     public static final String SOURCE = PostgresCacheSource.ACCOUNT_BALANCES;
 
     /** What became of one correction. */
@@ -55,14 +58,12 @@ public final class CacheCorrectionApplier {
     private final Jdbi jdbi;
 
     /** @param jdbi the database with {@code account_balances} and the reconciler's tables */
-    public CacheCorrectionApplier(Jdbi jdbi) {
-        this.jdbi = Objects.requireNonNull(jdbi, "jdbi");
+    public CacheCorrectionWriter(Jdbi jdbi) {
+        this.jdbi = Objects.requireNonNull(jdbi, "jdbi").installPlugin(new SqlObjectPlugin());
     }
 
-    private record Row(long availableMinor, long lockedMinor, long version) {}
-
     /**
-     * Applies one correction, in one transaction.
+     * Writes one correction, in one transaction.
      *
      * @param correction a value from {@code ledger.corrections}
      * @return what became of it
@@ -76,57 +77,37 @@ public final class CacheCorrectionApplier {
     }
 
     private static Outcome apply(Handle h, BalanceCorrection c) {
-        boolean audited = h.createQuery("SELECT 1 FROM balance_corrections_applied WHERE correction_id = :id")
-                .bind("id", c.getCorrectionId()).mapTo(Integer.class).findOne().isPresent();
-        if (audited) {
+        CorrectionAuditTable audit = h.attach(CorrectionAuditTable.class);
+        if (audit.isAudited(c.getCorrectionId())) {
             return Outcome.ALREADY_APPLIED;
         }
-        Optional<Row> before = h.createQuery("""
-                        SELECT available_minor, locked_minor, version FROM account_balances
-                        WHERE account_id = :id FOR UPDATE""")
-                .bind("id", c.getAccountId())
-                .map((rs, ctx) -> new Row(rs.getLong(1), rs.getLong(2), rs.getLong(3)))
-                .findOne();
+        AccountBalanceTable balances = h.attach(AccountBalanceTable.class);
+        Optional<CachedBalance> before = balances.lock(c.getAccountId());
         boolean unchanged = before.isPresent()
                 && (c.getCacheVersion() == null || before.get().version() == c.getCacheVersion())
                 && before.get().availableMinor() == c.getActualAvailableMinor()
                 && before.get().lockedMinor() == c.getActualLockedMinor();
-        long afterVersion = before.map(Row::version).orElse(0L);
+        long afterVersion = before.map(CachedBalance::version).orElse(0L);
         if (unchanged && c.getProjectionVersion() != null) {
             afterVersion = Math.max(afterVersion, c.getProjectionVersion());
         }
         Outcome outcome = unchanged ? Outcome.APPLIED : Outcome.STALE;
-        int inserted = h.createUpdate("""
-                        INSERT INTO balance_corrections_applied (correction_id, run_id, account_id, source, outcome,
-                            before_available_minor, before_locked_minor, before_version,
-                            after_available_minor, after_locked_minor, after_version, delta_minor, reason)
-                        VALUES (:id, :runId, :accountId, :source, :outcome, :beforeAvailable, :beforeLocked,
-                            :beforeVersion, :afterAvailable, :afterLocked, :afterVersion, :delta, :reason)
-                        ON CONFLICT (correction_id) DO NOTHING""")
-                .bind("id", c.getCorrectionId()).bind("runId", c.getRunId()).bind("accountId", c.getAccountId())
-                .bind("source", c.getSource()).bind("outcome", outcome.name())
-                .bind("beforeAvailable", before.map(Row::availableMinor).orElse(null))
-                .bind("beforeLocked", before.map(Row::lockedMinor).orElse(null))
-                .bind("beforeVersion", before.map(Row::version).orElse(null))
-                .bind("afterAvailable", unchanged ? (Long) c.getExpectedAvailableMinor() : null)
-                .bind("afterLocked", unchanged ? (Long) c.getExpectedLockedMinor() : null)
-                .bind("afterVersion", unchanged ? (Long) afterVersion : null)
-                .bind("delta", c.getDeltaMinor()).bind("reason", c.getReason())
-                .execute();
-        if (inserted == 0) {
-            return Outcome.ALREADY_APPLIED; // another applier audited it after our check
+        if (audit.add(auditRow(c, outcome, before, afterVersion)) == 0) {
+            return Outcome.ALREADY_APPLIED; // another writer audited it after our check
         }
         if (unchanged) {
-            h.createUpdate("""
-                            UPDATE account_balances SET available_minor = :available, locked_minor = :locked,
-                                last_event_id = CASE WHEN version = :version THEN last_event_id
-                                                     ELSE account_id || ':' || CAST(:version AS text) END,
-                                version = :version, synced_at = now()
-                            WHERE account_id = :id""")
-                    .bind("available", c.getExpectedAvailableMinor()).bind("locked", c.getExpectedLockedMinor())
-                    .bind("version", afterVersion).bind("id", c.getAccountId())
-                    .execute();
+            balances.correct(c.getAccountId(), c.getExpectedAvailableMinor(), c.getExpectedLockedMinor(), afterVersion);
         }
         return outcome;
+    }
+
+    private static AppliedCorrection auditRow(BalanceCorrection c, Outcome outcome, Optional<CachedBalance> before,
+            long afterVersion) {
+        boolean applied = outcome == Outcome.APPLIED;
+        return new AppliedCorrection(c.getCorrectionId(), c.getRunId(), c.getAccountId(), c.getSource(), outcome.name(),
+                before.map(CachedBalance::availableMinor).orElse(null), before.map(CachedBalance::lockedMinor).orElse(null),
+                before.map(CachedBalance::version).orElse(null),
+                applied ? (Long) c.getExpectedAvailableMinor() : null, applied ? (Long) c.getExpectedLockedMinor() : null,
+                applied ? (Long) afterVersion : null, c.getDeltaMinor(), c.getReason());
     }
 }

@@ -1,4 +1,4 @@
-package io.tally.cli.berka;
+package io.tally.demo.berka;
 
 import io.tally.core.MinorUnits;
 import java.io.BufferedReader;

@@ -1,4 +1,4 @@
-package io.tally.cli.demo;
+package io.tally.demo;
 
 import io.tally.platform.kafka.KafkaClients;
 import io.tally.schemas.LedgerTopics;

@@ -1,4 +1,4 @@
-package io.tally.cli.demo;
+package io.tally.demo;
 
 import java.util.List;
 import java.util.Map;

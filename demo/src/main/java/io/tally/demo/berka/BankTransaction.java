@@ -1,4 +1,4 @@
-package io.tally.cli.berka;
+package io.tally.demo.berka;
 
 import java.time.LocalDate;
 import java.util.Objects;
