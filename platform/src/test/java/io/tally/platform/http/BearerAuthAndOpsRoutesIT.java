@@ -5,15 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.javalin.Javalin;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tally.platform.http.BearerAuth.Scope;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
@@ -30,38 +26,26 @@ class BearerAuthAndOpsRoutesIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String WRITER = "writer-token";
     private static final String READER = "reader-token";
-    private static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private static final AtomicReference<Optional<String>> problem = new AtomicReference<>(Optional.empty());
     private static final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private static Javalin app;
+    private static TestServer server;
 
     @BeforeAll
     static void start() {
         BearerAuth auth = new BearerAuth(Tokens.parse(List.of(
                 "# comment and blank lines are skipped", "",
                 Tokens.hash(WRITER) + ":write,read:checkout", Tokens.hash(READER) + ":read")));
-        app = Javalin.create(config -> {
-            config.showJavalinBanner = false;
-            HttpErrors.configure(config);
-        });
-        app.post("/things", auth.require(Scope.WRITE, ctx -> ctx.status(201).result("written")));
-        app.get("/things", auth.require(Scope.READ, ctx -> ctx.result("read")));
-        OpsRoutes.install(app, problem::get, metrics);
         metrics.counter("tally.test.requests").increment();
-        app.start("127.0.0.1", 0);
+        server = TestServer.start(config -> { }, app -> {
+            app.post("/things", auth.require(Scope.WRITE, ctx -> ctx.status(201).result("written")));
+            app.get("/things", auth.require(Scope.READ, ctx -> ctx.result("read")));
+            OpsRoutes.install(app, problem::get, metrics);
+        });
     }
 
     @AfterAll
     static void stop() {
-        app.stop();
-    }
-
-    private static HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
-        return http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static HttpRequest.Builder to(String path) {
-        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + path));
+        server.close();
     }
 
     private static void assertError(HttpResponse<String> response, int status, String code) throws Exception {
@@ -74,17 +58,17 @@ class BearerAuthAndOpsRoutesIT {
 
     @Test
     void aTokenWithTheScopeIsServed() throws Exception {
-        HttpResponse<String> written = send(to("/things").header("Authorization", "Bearer " + WRITER)
+        HttpResponse<String> written = server.send(server.to("/things").header("Authorization", "Bearer " + WRITER)
                 .POST(HttpRequest.BodyPublishers.noBody()));
         assertThat(written.statusCode()).isEqualTo(201);
         assertThat(written.body()).isEqualTo("written");
         // The scheme is case-insensitive (RFC 7235).
-        assertThat(send(to("/things").header("Authorization", "bearer " + READER).GET()).body()).isEqualTo("read");
+        assertThat(server.send(server.to("/things").header("Authorization", "bearer " + READER).GET()).body()).isEqualTo("read");
     }
 
     @Test
     void aKnownTokenWithoutTheScopeIsForbidden() throws Exception {
-        HttpResponse<String> refused = send(to("/things").header("Authorization", "Bearer " + READER)
+        HttpResponse<String> refused = server.send(server.to("/things").header("Authorization", "Bearer " + READER)
                 .POST(HttpRequest.BodyPublishers.noBody()));
         assertError(refused, 403, "FORBIDDEN");
         assertThat(JSON.readTree(refused.body()).get("message").asText()).contains("write scope");
@@ -93,13 +77,13 @@ class BearerAuthAndOpsRoutesIT {
     @Test
     void noTokenAnUnknownOneTwoHeadersOrAnotherSchemeAreUnauthorized() throws Exception {
         List<HttpRequest.Builder> requests = List.of(
-                to("/things"),
-                to("/things").header("Authorization", "Bearer not-configured"),
-                to("/things").header("Authorization", "Bearer " + READER).header("Authorization", "Bearer " + READER),
-                to("/things").header("Authorization", "Basic " + READER),
-                to("/things").header("Authorization", "Bearer "));
+                server.to("/things"),
+                server.to("/things").header("Authorization", "Bearer not-configured"),
+                server.to("/things").header("Authorization", "Bearer " + READER).header("Authorization", "Bearer " + READER),
+                server.to("/things").header("Authorization", "Basic " + READER),
+                server.to("/things").header("Authorization", "Bearer "));
         for (HttpRequest.Builder request : requests) {
-            HttpResponse<String> refused = send(request.GET());
+            HttpResponse<String> refused = server.send(request.GET());
             assertError(refused, 401, "UNAUTHORIZED");
             assertThat(refused.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
         }
@@ -123,18 +107,18 @@ class BearerAuthAndOpsRoutesIT {
     void healthFollowsReadinessAndLivenessDoesNot() throws Exception {
         problem.set(Optional.empty());
         for (String path : List.of("/health", "/health/ready", "/health/live")) {
-            HttpResponse<String> up = send(to(path).GET());
+            HttpResponse<String> up = server.send(server.to(path).GET());
             assertThat(up.statusCode()).as(path).isEqualTo(200);
             assertThat(up.body()).as(path).isEqualTo("UP");
         }
         problem.set(Optional.of("streams REBALANCING"));
         try {
             for (String path : List.of("/health", "/health/ready")) {
-                HttpResponse<String> down = send(to(path).GET());
+                HttpResponse<String> down = server.send(server.to(path).GET());
                 assertThat(down.statusCode()).as(path).isEqualTo(503);
                 assertThat(down.body()).as(path).isEqualTo("streams REBALANCING");
             }
-            assertThat(send(to("/health/live").GET()).statusCode()).isEqualTo(200);
+            assertThat(server.send(server.to("/health/live").GET()).statusCode()).isEqualTo(200);
         } finally {
             problem.set(Optional.empty());
         }
@@ -142,7 +126,7 @@ class BearerAuthAndOpsRoutesIT {
 
     @Test
     void metricsAreThePrometheusExpositionWithoutAToken() throws Exception {
-        HttpResponse<String> scraped = send(to("/metrics").GET());
+        HttpResponse<String> scraped = server.send(server.to("/metrics").GET());
         assertThat(scraped.statusCode()).isEqualTo(200);
         assertThat(scraped.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t)
                 .startsWith("text/plain; version=0.0.4"));

@@ -102,16 +102,7 @@ class ProjectionRebuildIT {
                 new SimpleMeterRegistry())) {
             app.start();
             app.awaitRunning(TIMEOUT);
-            Eventually.await("the live projection has every account", TIMEOUT, () -> {
-                try {
-                    AccountBalance a3 = app.balances().get("acct-3");
-                    AccountBalance a4 = app.balances().get("acct-4");
-                    return app.balances().approximateNumEntries() >= 20 && a3 != null && a3.getVersion() == 4
-                            && a4 != null && a4.getVersion() == 3;
-                } catch (RuntimeException notYet) {
-                    return false;
-                }
-            });
+            awaitProjected(app, 20, Map.of("acct-3", 4L, "acct-4", 3L));
         }
 
         ProjectionRebuild rebuild = new ProjectionRebuild(kafka, topics, stateDir, 1);
@@ -234,14 +225,7 @@ class ProjectionRebuildIT {
                     new SimpleMeterRegistry())) {
                 app.start();
                 app.awaitRunning(TIMEOUT);
-                Eventually.await("the live projection has every account", TIMEOUT, () -> {
-                    try {
-                        AccountBalance a2 = app.balances().get("acct-2");
-                        return app.balances().approximateNumEntries() >= 10 && a2 != null && a2.getVersion() == 3;
-                    } catch (RuntimeException notYet) {
-                        return false;
-                    }
-                });
+                awaitProjected(app, 10, Map.of("acct-2", 3L));
             }
 
             String rebuilt = live + "-r1";
@@ -276,6 +260,27 @@ class ProjectionRebuildIT {
             }
             throw new AssertionError("no record on " + topic + " within " + TIMEOUT);
         }
+    }
+
+    /** Waits until {@code app} projects at least {@code accounts} accounts, those of {@code versions} at their versions. */
+    private static void awaitProjected(ProjectorApp app, int accounts, Map<String, Long> versions)
+            throws InterruptedException {
+        Eventually.await("the live projection has every account", TIMEOUT, () -> {
+            try {
+                if (app.balances().approximateNumEntries() < accounts) {
+                    return false;
+                }
+                for (Map.Entry<String, Long> expected : versions.entrySet()) {
+                    AccountBalance balance = app.balances().get(expected.getKey());
+                    if (balance == null || balance.getVersion() != expected.getValue()) {
+                        return false;
+                    }
+                }
+                return true;
+            } catch (RuntimeException notYet) {
+                return false;
+            }
+        });
     }
 
     private static long version(LiveProjector projector, String accountId) {
