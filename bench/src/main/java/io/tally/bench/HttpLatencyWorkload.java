@@ -3,7 +3,7 @@ package io.tally.bench;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tally.ledger.http.LedgerHttpApi;
 import io.tally.ledger.http.PendingOutcomes;
-import io.tally.ledger.http.Tokens;
+import io.tally.platform.http.Tokens;
 import io.tally.ledger.kafka.LedgerServiceApp;
 import io.tally.ledger.kafka.LedgerServiceConfig;
 import io.tally.ledger.kafka.RequestPublisher;

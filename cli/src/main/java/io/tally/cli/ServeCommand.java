@@ -4,7 +4,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tally.demo.LocalStack;
 import io.tally.ledger.http.LedgerHttpApi;
-import io.tally.ledger.http.Tokens;
+import io.tally.platform.http.Tokens;
 import io.tally.projector.http.ProjectorHttpApi;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -6,7 +6,7 @@ import io.tally.embedded.EmbeddedKafka;
 import io.tally.embedded.PostgresServer;
 import io.tally.ledger.http.LedgerHttpApi;
 import io.tally.ledger.http.PendingOutcomes;
-import io.tally.ledger.http.Tokens;
+import io.tally.platform.http.Tokens;
 import io.tally.ledger.kafka.LedgerServiceApp;
 import io.tally.ledger.kafka.LedgerServiceConfig;
 import io.tally.ledger.kafka.RequestPublisher;
@@ -238,10 +238,7 @@ public final class LocalStack implements AutoCloseable {
      * @param minVersionTimeout how long {@code ?minVersion=} waits
      */
     public ProjectorHttpApi startProjectorHttp(Tokens tokens, Duration minVersionTimeout, MeterRegistry metrics) {
-        ProjectorHttpApi api = new ProjectorHttpApi(projector, projectorServer, token -> tokens.find(token)
-                .map(entry -> entry.scopes().contains(Tokens.Scope.READ) ? ProjectorHttpApi.Access.GRANTED
-                        : ProjectorHttpApi.Access.MISSING_READ_SCOPE)
-                .orElse(ProjectorHttpApi.Access.UNKNOWN_TOKEN), minVersionTimeout, metrics);
+        ProjectorHttpApi api = new ProjectorHttpApi(projector, projectorServer, tokens, minVersionTimeout, metrics);
         started.add(api);
         return api.start(projectorServer.host(), projectorServer.port());
     }

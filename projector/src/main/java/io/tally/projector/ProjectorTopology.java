@@ -169,6 +169,25 @@ public final class ProjectorTopology {
     }
 
     /**
+     * The changelog topic Kafka Streams keeps for {@code store} of the application {@code applicationId}:
+     * {@code <application.id>-<store>-changelog}. The one place tally spells the name; the rebuild reads a
+     * projection's tables from it.
+     *
+     * <p>The rule is Kafka Streams' documented one: the Javadoc of the stateful DSL operations
+     * ({@code KGroupedStream#count}, {@code KTable#filter} with a store name, ...) says "the changelog
+     * topic will be named {@code ${applicationId}-${internalStoreName}-changelog}", and the developer
+     * guide ("Managing Streams Application Topics", internal topics) names internal topics
+     * {@code <application.id>-<operatorName>-<suffix>}. It holds for the Processor API's stores too (a
+     * test pins it with {@code TopologyTestDriver}).
+     *
+     * @param applicationId the Streams application id (a projection: live or rebuilt)
+     * @param store one of this topology's store names, e.g. {@link #BALANCE_STORE}
+     */
+    public static String changelogTopic(String applicationId, String store) {
+        return applicationId + "-" + store + "-changelog";
+    }
+
+    /**
      * Puts a hold on the partition of its account, as the default partitioner puts the account's key,
      * so {@code ledger.holds} is co-partitioned with {@code ledger.events} and {@code ledger.balances}.
      */

@@ -8,6 +8,7 @@ import io.tally.core.LedgerCommand;
 import io.tally.core.LedgerEvent;
 import io.tally.core.RequestContext;
 import io.tally.schemas.LedgerTopics;
+import io.tally.schemas.Topic;
 import io.tally.schemas.ValueSerdes;
 import io.tally.schemas.codec.EventCodec;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * Real ledger events for tests, decided by the core's {@link Ledger#decide} and evolved with
@@ -103,10 +105,15 @@ public final class LedgerHistory {
 
     /** A producer of ledger events in their wire form: idempotent, acknowledged by all replicas. */
     public static KafkaProducer<String, io.tally.avro.LedgerEvent> producer(String bootstrapServers) {
+        return producer(bootstrapServers, ValueSerdes.singleObject().events().serializer());
+    }
+
+    private static KafkaProducer<String, io.tally.avro.LedgerEvent> producer(String bootstrapServers,
+            Serializer<io.tally.avro.LedgerEvent> values) {
         return new KafkaProducer<>(Map.of(
                         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                         ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
-                LedgerTopics.keySerde().serializer(), ValueSerdes.singleObject().events().serializer());
+                LedgerTopics.keySerde().serializer(), values);
     }
 
     /**
@@ -116,9 +123,23 @@ public final class LedgerHistory {
     public static void append(String bootstrapServers, String topic, List<io.tally.avro.LedgerEvent> events)
             throws Exception {
         try (KafkaProducer<String, io.tally.avro.LedgerEvent> producer = producer(bootstrapServers)) {
-            for (io.tally.avro.LedgerEvent e : events) {
-                producer.send(new ProducerRecord<>(topic, e.getAccountId(), e)).get();
-            }
+            send(producer, topic, events);
+        }
+    }
+
+    /** As {@link #append(String, String, List)}, in {@code topic}'s own encoding (single-object or Confluent). */
+    public static void append(String bootstrapServers, Topic<String, io.tally.avro.LedgerEvent> topic,
+            List<io.tally.avro.LedgerEvent> events) throws Exception {
+        try (KafkaProducer<String, io.tally.avro.LedgerEvent> producer =
+                producer(bootstrapServers, topic.valueSerde().serializer())) {
+            send(producer, topic.name(), events);
+        }
+    }
+
+    private static void send(KafkaProducer<String, io.tally.avro.LedgerEvent> producer, String topic,
+            List<io.tally.avro.LedgerEvent> events) throws Exception {
+        for (io.tally.avro.LedgerEvent e : events) {
+            producer.send(new ProducerRecord<>(topic, e.getAccountId(), e)).get();
         }
     }
 }

@@ -216,6 +216,25 @@ class ProjectorTopologyTest {
     }
 
     @Test
+    void everyStoreIsChangeloggedUnderTheNameTheRebuildReads() {
+        LedgerEvent open = history.open("a", CZK);
+        LedgerEvent credit = history.credit("a", 1_000);
+        LedgerEvent place = history.placeHold("a", "h1", 300, null);
+        history.credit("a", 5); // never piped: the next one is a gap, which flags the account
+        LedgerEvent afterGap = history.credit("a", 7);
+        pipe(open, credit, place, afterGap);
+
+        assertThat(flagged.get("a")).isNotNull();
+        assertThat(driver.producedTopicNames()).contains(
+                ProjectorTopology.changelogTopic(APPLICATION_ID, ProjectorTopology.BALANCE_STORE),
+                ProjectorTopology.changelogTopic(APPLICATION_ID, ProjectorTopology.BALANCE_HISTORY_STORE),
+                ProjectorTopology.changelogTopic(APPLICATION_ID, ProjectorTopology.HOLD_STORE),
+                ProjectorTopology.changelogTopic(APPLICATION_ID, ProjectorTopology.FLAGGED_STORE));
+        assertThat(ProjectorTopology.changelogTopic("tally-projector-20260101T000000Z", ProjectorTopology.HOLD_STORE))
+                .isEqualTo("tally-projector-20260101T000000Z-holds-changelog");
+    }
+
+    @Test
     void dropsAndCountsADuplicatedEvent() {
         LedgerEvent open = history.open("a", CZK);
         LedgerEvent credit = history.credit("a", 500);

@@ -1,20 +1,17 @@
 package io.tally.cli.serve;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import io.javalin.Javalin;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.Executors;
+import io.tally.platform.http.HttpErrors;
+import io.tally.platform.http.OpsRoutes;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * A service's HTTP endpoint for its container: {@code GET /health} answers 200 {@code UP} while the
- * service is healthy and 503 with its state otherwise (the compose file's health checks call it);
- * {@code GET /metrics} is the Prometheus exposition of the service's meters. The JDK's HTTP server:
- * two routes need no framework.
+ * A service's HTTP endpoint for its container: the operations routes every service's HTTP server has
+ * ({@link OpsRoutes}: {@code GET /health}, {@code /health/ready} and {@code /health/live}, 200 {@code UP}
+ * while the service is healthy and 503 with its state otherwise, which the compose file's health checks
+ * call; {@code GET /metrics}, the Prometheus exposition of the service's meters), and nothing else.
  *
  * <p>Thread-safe.
  */
@@ -22,53 +19,37 @@ final class HealthEndpoint implements AutoCloseable {
     /** How long {@link #close} lets requests in flight finish. */
     static final int DRAIN_S = 5;
 
-    private final HttpServer server;
+    private final Javalin app;
 
-    private HealthEndpoint(HttpServer server) {
-        this.server = server;
+    private HealthEndpoint(Javalin app) {
+        this.app = app;
     }
 
     /**
      * Serves on all interfaces at {@code port} (0: a free one).
      *
      * @param state the service's state: {@code null} when healthy, else what is wrong
+     * @throws io.javalin.util.JavalinBindException if the port is taken
      */
-    static HealthEndpoint start(int port, Supplier<String> state, PrometheusMeterRegistry metrics) throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
-        server.setExecutor(Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "health-endpoint");
-            t.setDaemon(true);
-            return t;
-        }));
-        server.createContext("/health", exchange -> {
-            String problem = state.get();
-            respond(exchange, problem == null ? 200 : 503, problem == null ? "UP" : problem, "text/plain");
+    static HealthEndpoint start(int port, Supplier<String> state, PrometheusMeterRegistry metrics) {
+        Javalin app = Javalin.create(config -> {
+            config.showJavalinBanner = false;
+            HttpErrors.configure(config);
+            config.jetty.modifyServer(server -> server.setStopTimeout(DRAIN_S * 1_000L));
         });
-        server.createContext("/metrics", exchange ->
-                respond(exchange, 200, metrics.scrape(), "text/plain; version=0.0.4"));
-        server.start();
-        return new HealthEndpoint(server);
+        OpsRoutes.install(app, () -> Optional.ofNullable(state.get()), metrics);
+        app.start(port);
+        return new HealthEndpoint(app);
     }
 
     /** The port it listens on. */
     int port() {
-        return server.getAddress().getPort();
-    }
-
-    private static void respond(HttpExchange exchange, int status, String body, String contentType) throws IOException {
-        try (exchange) {
-            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().add("Content-Type", contentType + "; charset=utf-8");
-            exchange.sendResponseHeaders(status, bytes.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(bytes);
-            }
-        }
+        return app.port();
     }
 
     /** Stops accepting requests and lets those in flight finish, up to {@value #DRAIN_S} s. */
     @Override
     public void close() {
-        server.stop(DRAIN_S);
+        app.stop();
     }
 }

@@ -79,22 +79,9 @@ abstract class ServiceCommand implements Callable<Integer> {
             return EXIT_FAILED;
         }
         LedgerTopics topics = env.topics();
-        try (Admin admin = Admin.create(env.kafka())) {
-            if (createTopics) {
-                try {
-                    log.info("topics created: {}", TopicAdmin.ensure(admin, topics.specs(), (short) env.replicationFactor()));
-                } catch (IllegalStateException partitionMismatch) {
-                    // requireValid below reports it together with every other problem
-                }
-            }
-            TopicAdmin.requireValid(admin, topics.specs());
-        } catch (TopicAdmin.TopicsMisconfiguredException e) {
-            err.println("tally " + serviceName() + ": " + e.getMessage());
-            return EXIT_TOPICS;
-        } catch (Exception e) {
-            err.println("tally " + serviceName() + ": cannot check the topics on " + env.kafka().get("bootstrap.servers")
-                    + ": " + e);
-            return EXIT_FAILED;
+        int topicsChecked = checkTopics(env, topics, err);
+        if (topicsChecked != 0) {
+            return topicsChecked;
         }
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         RunningService service;
@@ -113,9 +100,45 @@ abstract class ServiceCommand implements Callable<Integer> {
             return EXIT_FAILED;
         }
         healthPort = health.port();
+        log.info("{} started ({}, {} partitions); health on :{}", serviceName(), env.serdes(), env.partitions(), healthPort);
+        return runUntilStopped(service, health, err);
+    }
+
+    /**
+     * Creates the topics if asked, then checks them all.
+     *
+     * @return 0 if they are as tally needs them; else the exit code, after saying why on {@code err}
+     */
+    private int checkTopics(ServiceEnvironment env, LedgerTopics topics, PrintWriter err) {
+        try (Admin admin = Admin.create(env.kafka())) {
+            if (createTopics) {
+                try {
+                    log.info("topics created: {}", TopicAdmin.ensure(admin, topics.specs(), (short) env.replicationFactor()));
+                } catch (IllegalStateException partitionMismatch) {
+                    // requireValid below reports it together with every other problem
+                }
+            }
+            TopicAdmin.requireValid(admin, topics.specs());
+            return 0;
+        } catch (TopicAdmin.TopicsMisconfiguredException e) {
+            err.println("tally " + serviceName() + ": " + e.getMessage());
+            return EXIT_TOPICS;
+        } catch (Exception e) {
+            err.println("tally " + serviceName() + ": cannot check the topics on " + env.kafka().get("bootstrap.servers")
+                    + ": " + e);
+            return EXIT_FAILED;
+        }
+    }
+
+    /**
+     * Runs until a stop is requested (a signal, {@link #requestStop}) or the service fails, then closes the
+     * health endpoint and the service.
+     *
+     * @return 0 after a requested stop, {@value #EXIT_FAILED} after a failure
+     */
+    private int runUntilStopped(RunningService service, HealthEndpoint health, PrintWriter err) {
         Thread hook = new Thread(this::stopFromSignal, "tally-" + serviceName() + "-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        log.info("{} started ({}, {} partitions); health on :{}", serviceName(), env.serdes(), env.partitions(), healthPort);
         boolean failed = false;
         try {
             while (!stopRequested.await(1, TimeUnit.SECONDS)) {

@@ -4,14 +4,13 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tally.avro.LedgerRequest;
 import io.tally.avro.LedgerResult;
 import io.tally.avro.ResultStatus;
-import io.tally.core.Ids;
 import io.tally.core.RejectionCode;
 import io.tally.ledger.kafka.RequestPublisher;
-import io.tally.platform.http.BearerTokens;
+import io.tally.platform.http.BearerAuth;
+import io.tally.platform.http.BearerAuth.Scope;
 import io.tally.platform.http.ErrorBody;
 import io.tally.platform.http.ErrorCode;
 import io.tally.platform.http.FieldError;
@@ -19,8 +18,9 @@ import io.tally.platform.http.FieldRules;
 import io.tally.platform.http.HttpErrors;
 import io.tally.platform.http.JsonBody;
 import io.tally.platform.http.JsonFields;
+import io.tally.platform.http.OpsRoutes;
 import io.tally.platform.http.StrictJson;
-import io.tally.schemas.codec.RequestCodec;
+import io.tally.platform.http.Tokens;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -50,7 +50,9 @@ import org.slf4j.LoggerFactory;
  * seen before and the stored outcome is returned), 422 rejected with its code, 409 for an
  * idempotency key reused with a different request, 400 with field errors for malformed input, 202
  * with a status URL when the outcome is not back in time, 401 without a valid bearer token, 403
- * without the endpoint's scope. Amounts are integer minor units.
+ * without the endpoint's scope ({@link BearerAuth}). Amounts are integer minor units. Each endpoint's
+ * body is read by its {@link WriteRequests} reader; the operations routes are every service's
+ * ({@link OpsRoutes}).
  *
  * <p>Input is strict (issue 21; DESIGN.md, HTTP): a write's body is one JSON object declared
  * {@code application/json} (415 otherwise), at most {@value #MAX_BODY_BYTES} bytes (413), without
@@ -72,7 +74,7 @@ public final class LedgerHttpApi implements AutoCloseable {
     private final Javalin app;
     private final RequestPublisher publisher;
     private final PendingOutcomes outcomes;
-    private final Tokens tokens;
+    private final BearerAuth auth;
     private final Duration timeout;
     private final Clock clock;
     private final MeterRegistry metrics;
@@ -80,17 +82,18 @@ public final class LedgerHttpApi implements AutoCloseable {
     /**
      * @param publisher publishes requests
      * @param outcomes completes waiting requests from {@code ledger.results}
-     * @param tokens the accepted bearer tokens
+     * @param tokens the accepted bearer tokens: writes need the {@code write} scope, status reads {@code read}
      * @param timeout how long a write waits for its outcome before answering 202
      * @param ready whether the ledger is ready (Kafka Streams RUNNING), for {@code /health/ready} and
-     *     {@code /health}
+     *     {@code /health} ({@link OpsRoutes})
      * @param metrics the registry whose Prometheus text {@code /metrics} serves (if it is one)
+     * @param clock the time a request is stamped with
      */
     public LedgerHttpApi(RequestPublisher publisher, PendingOutcomes outcomes, Tokens tokens, Duration timeout,
             BooleanSupplier ready, MeterRegistry metrics, Clock clock) {
         this.publisher = publisher;
         this.outcomes = outcomes;
-        this.tokens = tokens;
+        this.auth = new BearerAuth(tokens);
         this.timeout = timeout;
         this.clock = clock;
         this.metrics = metrics;
@@ -99,69 +102,17 @@ public final class LedgerHttpApi implements AutoCloseable {
             config.http.maxRequestSize = MAX_BODY_BYTES;
             HttpErrors.configure(config);
         });
-        app.post("/v1/accounts", secured(Tokens.Scope.WRITE, ctx -> write(ctx, RequestBodies::openAccount)));
-        app.post("/v1/accounts/{accountId}/credits", secured(Tokens.Scope.WRITE, ctx -> write(ctx, (b, id, key, now) -> {
-            String account = b.pathName("accountId");
-            Long amount = b.minor("amountMinor", true);
-            String currency = b.currency();
-            String reference = b.reference();
-            return b.valid() ? RequestCodec.credit(id, key, account, currency, amount, now, reference) : null;
-        })));
-        app.post("/v1/accounts/{accountId}/charges", secured(Tokens.Scope.WRITE, ctx -> write(ctx, (b, id, key, now) -> {
-            String account = b.pathName("accountId");
-            Long amount = b.minor("amountMinor", true);
-            String currency = b.currency();
-            String reference = b.reference();
-            return b.valid() ? RequestCodec.charge(id, key, account, currency, amount, now, reference) : null;
-        })));
-        app.post("/v1/accounts/{accountId}/holds", secured(Tokens.Scope.WRITE, ctx -> write(ctx, (b, id, key, now) -> {
-            String account = b.pathName("accountId");
-            String holdId = b.name("holdId", true);
-            Long amount = b.minor("amountMinor", true);
-            String currency = b.currency();
-            Long expiresAtMs = b.instantMs("expiresAt");
-            return b.valid() ? RequestCodec.placeHold(id, key, account, currency, holdId, amount, expiresAtMs, now) : null;
-        })));
-        app.post("/v1/holds/{holdId}/captures", secured(Tokens.Scope.WRITE, ctx -> write(ctx, (b, id, key, now) -> {
-            String holdId = b.pathName("holdId");
-            String account = b.name("accountId", true);
-            Long amount = b.minor("amountMinor", true);
-            String currency = b.currency();
-            String payee = b.name("payeeAccountId", false);
-            return b.valid() ? RequestCodec.captureHold(id, key, account, currency, holdId, amount, payee, now) : null;
-        })));
-        app.post("/v1/holds/{holdId}/releases", secured(Tokens.Scope.WRITE, ctx -> write(ctx, (b, id, key, now) -> {
-            String holdId = b.pathName("holdId");
-            String account = b.name("accountId", true);
-            Long amount = b.minor("amountMinor", false);
-            String currency = b.currency();
-            return b.valid() ? RequestCodec.releaseHold(id, key, account, currency, holdId, amount, now) : null;
-        })));
-        app.post("/v1/charges/{chargeId}/refunds", secured(Tokens.Scope.WRITE, ctx -> write(ctx, (b, id, key, now) -> {
-            String chargeId = b.pathEventId("chargeId");
-            Long amount = b.minor("amountMinor", true);
-            String currency = b.currency();
-            return b.valid() ? RequestCodec.refundCharge(id, key, Ids.accountOfEventId(chargeId), currency, chargeId,
-                    amount, now) : null;
-        })));
-        app.post("/v1/transfers", secured(Tokens.Scope.WRITE, ctx -> write(ctx, (b, id, key, now) -> {
-            String from = b.name("fromAccountId", true);
-            String to = b.name("toAccountId", true);
-            Long amount = b.minor("amountMinor", true);
-            String currency = b.currency();
-            return b.valid() ? RequestCodec.transfer(id, key, from, currency, to, amount, now) : null;
-        })));
-        app.get("/v1/requests/{requestId}", secured(Tokens.Scope.READ, this::status));
+        app.post("/v1/accounts", write(WriteRequests::openAccount));
+        app.post("/v1/accounts/{accountId}/credits", write(WriteRequests::credit));
+        app.post("/v1/accounts/{accountId}/charges", write(WriteRequests::charge));
+        app.post("/v1/accounts/{accountId}/holds", write(WriteRequests::placeHold));
+        app.post("/v1/holds/{holdId}/captures", write(WriteRequests::captureHold));
+        app.post("/v1/holds/{holdId}/releases", write(WriteRequests::releaseHold));
+        app.post("/v1/charges/{chargeId}/refunds", write(WriteRequests::refundCharge));
+        app.post("/v1/transfers", write(WriteRequests::transfer));
+        app.get("/v1/requests/{requestId}", auth.require(Scope.READ, this::status));
         // Liveness: the process answers. Readiness (also /health): Kafka Streams is RUNNING, so writes are decided.
-        app.get("/health/live", ctx -> ctx.json(Map.of("status", "UP")));
-        Handler readiness = ctx -> {
-            boolean up = ready.getAsBoolean();
-            ctx.status(up ? 200 : 503).json(Map.of("status", up ? "UP" : "DOWN"));
-        };
-        app.get("/health/ready", readiness);
-        app.get("/health", readiness);
-        app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4")
-                .result(metrics instanceof PrometheusMeterRegistry p ? p.scrape() : ""));
+        OpsRoutes.install(app, OpsRoutes.Readiness.of(ready), metrics);
         app.get("/openapi.json", ctx -> ctx.contentType("application/json").result(openApi()));
     }
 
@@ -177,13 +128,13 @@ public final class LedgerHttpApi implements AutoCloseable {
         return app.port();
     }
 
-    @FunctionalInterface
-    private interface BodyReader {
-        /** The request, or {@code null} when {@code body} has errors (they are in it). */
-        LedgerRequest read(RequestBodies body, String requestId, String idempotencyKey, long nowMs);
+    /** The route of a write endpoint: the {@code write} scope, then {@link #write(Context, WriteRequests.Reader)}. */
+    private Handler write(WriteRequests.Reader reader) {
+        return auth.require(Scope.WRITE, ctx -> write(ctx, reader));
     }
 
-    private void write(Context ctx, BodyReader reader) {
+    /** Reads the request (400 naming every field error), publishes it and answers its outcome when it is back. */
+    private void write(Context ctx, WriteRequests.Reader reader) {
         JsonBody read = StrictJson.read(ctx, MAX_BODY_BYTES);
         if (read instanceof JsonBody.Refused refused) {
             HttpErrors.answer(ctx, refused.status(), refused.error());
@@ -208,6 +159,14 @@ public final class LedgerHttpApi implements AutoCloseable {
             HttpErrors.invalid(ctx, invalid);
             return;
         }
+        publishAndAwait(ctx, requestId, request);
+    }
+
+    /**
+     * Publishes {@code request} and answers, asynchronously, its outcome; 202 with the status URL when it
+     * is not back within the timeout; 503 when Kafka did not take it.
+     */
+    private void publishAndAwait(Context ctx, String requestId, LedgerRequest request) {
         CompletableFuture<LedgerResult> outcome = outcomes.register(requestId);
         CompletableFuture<Object> published = new CompletableFuture<>();
         publisher.publish(request, (metadata, e) -> {
@@ -291,23 +250,6 @@ public final class LedgerHttpApi implements AutoCloseable {
         m.put("availableMinor", r.getAvailableAfterMinor());
         m.put("lockedMinor", r.getLockedAfterMinor());
         return m;
-    }
-
-    private Handler secured(Tokens.Scope scope, Handler handler) {
-        return ctx -> {
-            Optional<String> token = BearerTokens.presented(ctx);
-            if (token.isEmpty()) {
-                return;
-            }
-            Optional<Tokens.Entry> entry = tokens.find(token.get());
-            if (entry.isEmpty()) {
-                BearerTokens.unknown(ctx);
-            } else if (!entry.get().scopes().contains(scope)) {
-                BearerTokens.lacksScope(ctx, scope.name().toLowerCase(java.util.Locale.ROOT));
-            } else {
-                handler.handle(ctx);
-            }
-        };
     }
 
     private void count(String outcome, String code) {

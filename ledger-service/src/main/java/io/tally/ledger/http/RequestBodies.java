@@ -2,13 +2,11 @@ package io.tally.ledger.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.http.Context;
-import io.tally.avro.LedgerRequest;
 import io.tally.core.Currency;
 import io.tally.core.Ids;
 import io.tally.platform.http.FieldError;
 import io.tally.platform.http.FieldRules;
 import io.tally.platform.http.JsonFields;
-import io.tally.schemas.codec.RequestCodec;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
@@ -57,6 +55,11 @@ final class RequestBodies {
             errors.addAll(body.unknownFieldErrors());
         }
         return errors;
+    }
+
+    /** Adds an error about {@code field} that the reader found by a rule of its own. */
+    void refuse(String field, String message) {
+        errors.add(new FieldError(field, message));
     }
 
     /** The path parameter {@code name} as a name (account id, hold id), or null after an error. */
@@ -150,20 +153,5 @@ final class RequestBodies {
     private String checked(String value, Optional<FieldError> error) {
         error.ifPresent(errors::add);
         return error.isPresent() ? null : value;
-    }
-
-    static LedgerRequest openAccount(RequestBodies b, String requestId, String key, long nowMs) {
-        String account = b.name("accountId", true);
-        String currency = b.currency();
-        Long scale = b.minor("scale", true);
-        Long overdraft = b.minor("overdraftLimitMinor", false);
-        if (scale != null && (scale < 0 || scale > Currency.MAX_SCALE)) {
-            b.errors.add(new FieldError("scale", "must be 0.." + Currency.MAX_SCALE));
-        }
-        if (!b.valid()) {
-            return null;
-        }
-        return RequestCodec.openAccount(requestId, key, account, new Currency(currency, scale.intValue()),
-                overdraft == null ? 0 : overdraft, nowMs);
     }
 }

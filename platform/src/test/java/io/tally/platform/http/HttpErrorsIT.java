@@ -4,14 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.javalin.Javalin;
 import java.io.ByteArrayInputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,17 +21,11 @@ import org.junit.jupiter.api.Test;
 class HttpErrorsIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_BYTES = 1_024;
-    private static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-    private static Javalin app;
+    private static TestServer server;
 
     @BeforeAll
     static void start() {
-        app = Javalin.create(config -> {
-            config.showJavalinBanner = false;
-            config.http.maxRequestSize = MAX_BYTES;
-            HttpErrors.configure(config);
-        });
-        app.post("/things", ctx -> {
+        server = TestServer.start(config -> config.http.maxRequestSize = MAX_BYTES, app -> app.post("/things", ctx -> {
             JsonBody body = StrictJson.read(ctx, MAX_BYTES);
             if (body instanceof JsonBody.Refused r) {
                 HttpErrors.answer(ctx, r.status(), r.error());
@@ -44,21 +34,20 @@ class HttpErrorsIT {
             } else {
                 ctx.status(201).json(Map.of("unread", ((JsonBody.Parsed) body).fields().unread()));
             }
-        });
-        app.start("127.0.0.1", 0);
+        }));
     }
 
     @AfterAll
     static void stop() {
-        app.stop();
+        server.close();
     }
 
     private static HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
-        return http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        return server.send(request);
     }
 
     private static HttpRequest.Builder to(String path) {
-        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + path));
+        return server.to(path);
     }
 
     private static JsonNode errorOf(int status, String code, int actualStatus, String body) throws Exception {
@@ -120,13 +109,13 @@ class HttpErrorsIT {
 
     @Test
     void aRequestLineJettyCannotParseIsAnsweredInTheOneShape() throws Exception {
-        RawHttp.Answer answer = RawHttp.send(app.port(), "POST /things\u0001 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+        RawHttp.Answer answer = RawHttp.send(server.port(), "POST /things\u0001 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
         errorOf(400, "INVALID_REQUEST", answer.status(), answer.body());
     }
 
     @Test
     void headersPastJettysLimitAreAnsweredInTheOneShape() throws Exception {
-        RawHttp.Answer answer = RawHttp.send(app.port(), "GET /things HTTP/1.1\r\nHost: x\r\nX-Big: " + "y".repeat(20_000) + "\r\n\r\n");
+        RawHttp.Answer answer = RawHttp.send(server.port(), "GET /things HTTP/1.1\r\nHost: x\r\nX-Big: " + "y".repeat(20_000) + "\r\n\r\n");
         errorOf(431, "REQUEST_HEADER_FIELDS_TOO_LARGE", answer.status(), answer.body());
     }
 }

@@ -1,40 +1,23 @@
 package io.tally.projector.jdbc;
 
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tally.avro.AccountBalance;
 import io.tally.platform.kafka.KafkaClients;
 import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.registry.SchemaRegistryException;
-import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.JdbiException;
-import org.jdbi.v3.core.statement.PreparedBatch;
-import org.jdbi.v3.core.statement.SqlStatements;
 import org.jdbi.v3.sqlobject.SqlObjectPlugin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,6 +65,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The tables must exist ({@link ProjectorSchema#migrate}).
  *
+ * <p>This class is the poll loop and its backoff; each other job is a class of its own: the consumer and
+ * its offsets and lag ({@link SinkConsumer}), one poll's write ({@link CacheWriter}, with the upsert and
+ * the application SQL in {@link BalanceRows}), the bisection and quarantine of refused rows
+ * ({@link RowIsolation}), the quarantine of undecodable records ({@link UndecodableQuarantine}), and the
+ * meters ({@link SinkMeters}).
+ *
  * <p>Thread-safe: {@link #rowsApplied}, {@link #rowsQuarantined}, {@link #lag} and {@link #isCaughtUp}
  * may be read from any thread; {@link #start} and {@link #close} are meant to be called once each.
  */
@@ -90,27 +79,29 @@ public final class BalanceCacheSink implements AutoCloseable {
     public static final long MIN_BACKOFF_MS = 100;
     /** Largest retry delay after repeated database failures. */
     public static final long MAX_BACKOFF_MS = 5_000;
-
-    private static final Logger log = LoggerFactory.getLogger(BalanceCacheSink.class);
-    private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
     /**
      * {@code max.poll.records} unless the passed-through properties set it: rows per database
      * transaction at most. Each poll costs a transaction and an offset commit, so 500 (the client's
      * default) left the sink waiting on round trips (issue 8, {@code ./tally bench sink}).
      */
     public static final int MAX_POLL_RECORDS = 5_000;
+    /** Gauge: records not yet written to the table. */
+    public static final String LAG_GAUGE = "tally.projector.cache.sink.lag";
+    /** Gauge: rows changed since start. */
+    public static final String ROWS_GAUGE = "tally.projector.cache.sink.rows.applied";
+    /** Counter: records quarantined instead of written, by {@code reason} and {@code sqlstate_class}. */
+    public static final String QUARANTINED_COUNTER = "tally.projector.cache.sink.quarantined";
+
+    private static final Logger log = LoggerFactory.getLogger(BalanceCacheSink.class);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
-    private final KafkaConsumer<String, AccountBalance> consumer;
+    private final SinkConsumer consumer;
     private final String topic;
-    private final Jdbi jdbi;
-    private final Optional<String> applicationSql;
+    private final SinkMeters meters;
+    private final CacheWriter writer;
+    private final UndecodableQuarantine undecodable;
     private final Thread thread;
     private final CountDownLatch stopping = new CountDownLatch(1);
-    private final AtomicLong rowsApplied = new AtomicLong();
-    /** Records quarantined since start, by cause (the counter's tags). */
-    private final Map<QuarantineCause, AtomicLong> quarantined = new EnumMap<>(QuarantineCause.class);
-    private volatile long lag = -1;
     private volatile boolean started;
     private volatile RuntimeException failure;
     /** Poll thread only: the positions are past records whose rows were not written. */
@@ -139,20 +130,19 @@ public final class BalanceCacheSink implements AutoCloseable {
      */
     public BalanceCacheSink(Map<String, Object> kafkaProperties, String groupId, LedgerTopics topics,
             DataSource dataSource, Optional<String> applicationSql) {
-        this.applicationSql = applicationSql;
         Map<String, Object> props = new HashMap<>(kafkaProperties);
         props.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, MAX_POLL_RECORDS);
+        this.topic = topics.balances().name();
         // Only balances from committed projector transactions; offsets committed after the database
         // transaction, never before.
-        this.consumer = KafkaClients.readCommittedConsumer(props, groupId, topics.balances());
-        this.topic = topics.balances().name();
-        this.jdbi = Jdbi.create(dataSource).installPlugin(new SqlObjectPlugin());
+        this.consumer = new SinkConsumer(KafkaClients.readCommittedConsumer(props, groupId, topics.balances()), topic);
+        this.meters = new SinkMeters(topic);
+        Jdbi jdbi = Jdbi.create(dataSource).installPlugin(new SqlObjectPlugin());
+        this.writer = new CacheWriter(jdbi, new BalanceRows(applicationSql), topic, meters);
+        this.undecodable = new UndecodableQuarantine(jdbi, meters);
         this.thread = new Thread(this::run, "balance-cache-sink-" + groupId);
         // A daemon may die mid-batch at JVM exit: the transaction rolls back, the offsets stay behind.
         this.thread.setDaemon(true);
-        for (QuarantineCause cause : QuarantineCause.values()) {
-            quarantined.put(cause, new AtomicLong());
-        }
     }
 
     /** Starts the polling thread. */
@@ -163,7 +153,7 @@ public final class BalanceCacheSink implements AutoCloseable {
 
     /** Rows the database changed (inserted or moved forward) since start; stale rows do not count. */
     public long rowsApplied() {
-        return rowsApplied.get();
+        return meters.rowsApplied();
     }
 
     /**
@@ -171,11 +161,7 @@ public final class BalanceCacheSink implements AutoCloseable {
      * for good and undecodable records); a record already there from before (a replay) does not count.
      */
     public long rowsQuarantined() {
-        long total = 0;
-        for (AtomicLong count : quarantined.values()) {
-            total += count.get();
-        }
-        return total;
+        return meters.rowsQuarantined();
     }
 
     /**
@@ -185,7 +171,7 @@ public final class BalanceCacheSink implements AutoCloseable {
      * after the sink stopped.
      */
     public long lag() {
-        return lag;
+        return meters.lag();
     }
 
     /**
@@ -194,49 +180,12 @@ public final class BalanceCacheSink implements AutoCloseable {
      * {@code rejected} with {@code sqlstate_class} {@code 22} or {@code 23}, or {@code undecodable}
      * with {@code none}; every combination from zero, so an alert on its increase sees the first one)
      * in {@code metrics}, tagged with the sink's topic.
+     *
+     * @return this sink
      */
     public BalanceCacheSink bindTo(MeterRegistry metrics) {
-        for (QuarantineCause cause : QuarantineCause.values()) {
-            FunctionCounter.builder(QUARANTINED_COUNTER, quarantined.get(cause), AtomicLong::get)
-                    .tags("topic", topic, "reason", cause.reason, "sqlstate_class", cause.sqlStateClass)
-                    .description("ledger.balances records set aside in account_balances_quarantine instead of written")
-                    .register(metrics);
-        }
-        Gauge.builder(LAG_GAUGE, this, BalanceCacheSink::lag).tag("topic", topic)
-                .description("ledger.balances records not yet written to account_balances (-1: not assigned)")
-                .register(metrics);
-        Gauge.builder(ROWS_GAUGE, this, BalanceCacheSink::rowsApplied).tag("topic", topic)
-                .description("account_balances rows inserted or moved forward since start").register(metrics);
+        meters.bindTo(metrics);
         return this;
-    }
-
-    /** Gauge: records not yet written to the table. */
-    public static final String LAG_GAUGE = "tally.projector.cache.sink.lag";
-    /** Gauge: rows changed since start. */
-    public static final String ROWS_GAUGE = "tally.projector.cache.sink.rows.applied";
-    /** Counter: records quarantined instead of written, by {@code reason} and {@code sqlstate_class}. */
-    public static final String QUARANTINED_COUNTER = "tally.projector.cache.sink.quarantined";
-
-    /** The tags of {@link #QUARANTINED_COUNTER}: the only combinations there are. */
-    private enum QuarantineCause {
-        DATA_EXCEPTION("rejected", "22"),
-        INTEGRITY_CONSTRAINT("rejected", "23"),
-        UNDECODABLE("undecodable", "none");
-
-        final String reason;
-        final String sqlStateClass;
-
-        QuarantineCause(String reason, String sqlStateClass) {
-            this.reason = reason;
-            this.sqlStateClass = sqlStateClass;
-        }
-
-        static QuarantineCause of(QuarantinedBalance row) {
-            if (row.reason() == QuarantinedBalance.Reason.UNDECODABLE) {
-                return UNDECODABLE;
-            }
-            return row.sqlState().startsWith("23") ? INTEGRITY_CONSTRAINT : DATA_EXCEPTION;
-        }
     }
 
     /**
@@ -250,7 +199,7 @@ public final class BalanceCacheSink implements AutoCloseable {
 
     /** Whether the table reflects every committed record of the assigned partitions ({@link #lag} is 0). */
     public boolean isCaughtUp() {
-        return lag == 0;
+        return meters.lag() == 0;
     }
 
     /**
@@ -278,7 +227,7 @@ public final class BalanceCacheSink implements AutoCloseable {
 
     private void run() {
         try {
-            consumer.subscribe(List.of(topic));
+            consumer.subscribe();
             long backoffMs = MIN_BACKOFF_MS;
             while (stopping.getCount() > 0) {
                 if (pollOnce()) {
@@ -298,7 +247,7 @@ public final class BalanceCacheSink implements AutoCloseable {
             failure = e;
             log.error("balance cache sink for {} stopped", topic, e);
         } finally {
-            lag = -1;
+            meters.lag(-1);
             consumer.close();
         }
     }
@@ -310,11 +259,11 @@ public final class BalanceCacheSink implements AutoCloseable {
                 rewindToCommitted();
             }
             ConsumerRecords<String, AccountBalance> records = poll();
-            boolean written = records != null && (records.isEmpty() || applyAndCommit(records));
+            boolean written = records != null && (records.isEmpty() || writeAndCommit(records));
             if (!written) {
                 rewindToCommitted();
             }
-            publishLag();
+            meters.lag(consumer.lag());
             return written;
         } catch (WakeupException e) {
             throw e;
@@ -325,275 +274,43 @@ public final class BalanceCacheSink implements AutoCloseable {
         }
     }
 
-    /** The next records; empty after quarantining an undecodable one; {@code null} if that failed. */
-    private ConsumerRecords<String, AccountBalance> poll() {
-        try {
-            return consumer.poll(POLL_TIMEOUT);
-        } catch (RecordDeserializationException e) {
-            if (e.getCause() instanceof SchemaRegistryException unreachable) {
-                // The record is good; retry later from the committed offsets rather than skip it.
-                throw unreachable;
-            }
-            return quarantineUndecodable(e) ? ConsumerRecords.empty() : null;
-        }
-    }
-
     /**
-     * Quarantines the record {@code e} could not decode and moves past it; {@code false} if the
-     * database failed (the position stays on the record, so it is met again after the backoff).
+     * The next records; empty after quarantining an undecodable one; {@code null} if that failed (the
+     * position stays on the record, so it is met again after the backoff).
      *
      * <p>The consumer throws only when it has no records before the bad one to return in the same
      * poll, and every earlier poll was written (or rewound), so every record before it on its
      * partition is written: its offset + 1 may be committed.
      */
-    private boolean quarantineUndecodable(RecordDeserializationException e) {
-        TopicPartition partition = e.topicPartition();
-        QuarantinedBalance row = QuarantinedBalance.undecodable(partition.topic(), partition.partition(), e.offset(),
-                bytes(e.keyBuffer()), bytes(e.valueBuffer()),
-                e.getCause() == null ? String.valueOf(e.getMessage()) : e.getMessage() + " " + e.getCause().getMessage());
-        boolean added;
+    private ConsumerRecords<String, AccountBalance> poll() {
         try {
-            added = jdbi.withExtension(BalanceQuarantineTable.class, t -> t.add(List.of(row)))[0] > 0;
-        } catch (JdbiException db) {
-            log.error("cannot quarantine the undecodable record at {}, retrying: {}", row.source(), WriteFailure.of(db));
+            return consumer.poll();
+        } catch (RecordDeserializationException e) {
+            if (e.getCause() instanceof SchemaRegistryException unreachable) {
+                // The record is good; retry later from the committed offsets rather than skip it.
+                throw unreachable;
+            }
+            if (!undecodable.quarantine(e)) {
+                return null;
+            }
+            consumer.commitPast(e.topicPartition(), e.offset());
+            return ConsumerRecords.empty();
+        }
+    }
+
+    /** Writes the newest row per account and commits the offsets; {@code false} if the database failed. */
+    private boolean writeAndCommit(ConsumerRecords<String, AccountBalance> records) {
+        if (!writer.write(records)) {
+            rewindPending = true;
             return false;
         }
-        if (added) {
-            counted(row);
-        }
-        OffsetAndMetadata next = new OffsetAndMetadata(e.offset() + 1);
-        consumer.seek(partition, next);
-        try {
-            consumer.commitSync(Map.of(partition, next));
-        } catch (WakeupException wakeup) {
-            throw wakeup;
-        } catch (KafkaException commit) {
-            log.warn("offset commit on {} failed, the record will be read again: {}", topic, commit.getMessage());
-        }
+        // The rows are written; if the commit fails, the records come again later and change nothing.
+        consumer.commit();
         return true;
     }
 
-    private static byte[] bytes(ByteBuffer buffer) {
-        if (buffer == null) {
-            return null;
-        }
-        byte[] bytes = new byte[buffer.remaining()];
-        buffer.duplicate().get(bytes);
-        return bytes;
-    }
-
-    /** Logs a record just quarantined and counts it. */
-    private void counted(QuarantinedBalance row) {
-        quarantined.get(QuarantineCause.of(row)).incrementAndGet();
-        if (row.reason() == QuarantinedBalance.Reason.UNDECODABLE) {
-            log.error("quarantined an undecodable record of account '{}' at {}: {}", row.accountIdPrintable(),
-                    row.source(), WriteFailure.oneLine(row.message()));
-        } else {
-            log.error("quarantined the balance of account '{}' version {} at {}: PostgreSQL refused it with SQLSTATE {}: {}",
-                    row.accountIdPrintable(), row.version(), row.source(), row.sqlState(),
-                    WriteFailure.oneLine(row.message()));
-        }
-    }
-
-    /** A row to write and the record it came from, for the quarantine. */
-    private record Candidate(CachedBalance row, int partition, long offset) {}
-
-    /** What the failure path wrote: rows changed and rows quarantined (only those new to the table). */
-    private static final class Isolation {
-        long changedRows;
-        int savepoints;
-        final List<QuarantinedBalance> refused = new ArrayList<>();
-    }
-
-    /** Upserts the newest row per account and commits the offsets; {@code false} if the database failed. */
-    private boolean applyAndCommit(ConsumerRecords<String, AccountBalance> records) {
-        Map<String, Candidate> newest = new HashMap<>();
-        for (ConsumerRecord<String, AccountBalance> record : records) {
-            if (record.value() != null) {
-                newest.merge(record.value().getAccountId(),
-                        new Candidate(CachedBalance.of(record.value()), record.partition(), record.offset()),
-                        (a, b) -> a.row().version() >= b.row().version() ? a : b);
-            }
-        }
-        if (!newest.isEmpty()) {
-            List<Candidate> candidates = new ArrayList<>(newest.values());
-            OptionalLong changedRows = write(candidates);
-            if (changedRows.isEmpty()) {
-                rewindPending = true;
-                return false;
-            }
-            rowsApplied.addAndGet(changedRows.getAsLong());
-            log.debug("{} records, {} accounts, {} rows changed", records.count(), newest.size(), changedRows.getAsLong());
-        }
-        try {
-            consumer.commitSync();
-        } catch (WakeupException e) {
-            throw e;
-        } catch (KafkaException e) {
-            // The rows are written; the records come again later and change nothing.
-            log.warn("offset commit on {} failed, records will be read again: {}", topic, e.getMessage());
-        }
-        return true;
-    }
-
-    /**
-     * Writes the rows in one transaction, or, if the database refuses a row for good, the good rows and
-     * the refused ones' quarantine in a second; the rows changed, or empty if it is to be retried.
-     */
-    private OptionalLong write(List<Candidate> candidates) {
-        List<CachedBalance> rows = candidates.stream().map(Candidate::row).toList();
-        try {
-            return OptionalLong.of(jdbi.inTransaction(handle -> changed(writeRows(handle, rows))));
-        } catch (JdbiException | ArithmeticException e) {
-            WriteFailure failure = WriteFailure.of(e);
-            if (!failure.isRowError()) {
-                log.error("cannot write {} balances to account_balances, retrying from the committed offsets: {}",
-                        rows.size(), failure);
-                return OptionalLong.empty();
-            }
-            log.warn("PostgreSQL refused a row of {} balances ({}): writing the others, quarantining the refused",
-                    rows.size(), failure);
-        }
-        Isolation isolation;
-        try {
-            isolation = jdbi.inTransaction(handle -> isolate(handle, candidates));
-        } catch (JdbiException | ArithmeticException e) {
-            log.error("cannot write {} balances to account_balances, retrying from the committed offsets: {}",
-                    rows.size(), WriteFailure.of(e));
-            return OptionalLong.empty();
-        }
-        isolation.refused.forEach(this::counted);
-        return OptionalLong.of(isolation.changedRows);
-    }
-
-    /** The failure path, in one transaction: bisects the rows, then quarantines those refused. */
-    private Isolation isolate(Handle handle, List<Candidate> candidates) {
-        Isolation isolation = new Isolation();
-        List<QuarantinedBalance> refused = new ArrayList<>();
-        bisect(handle, candidates, isolation, refused);
-        if (!refused.isEmpty()) {
-            int[] added = handle.attach(BalanceQuarantineTable.class).add(refused);
-            for (int i = 0; i < added.length; i++) {
-                if (added[i] > 0) {
-                    isolation.refused.add(refused.get(i));
-                } else {
-                    log.debug("balance of account '{}' at {} refused again, already quarantined",
-                            refused.get(i).accountIdPrintable(), refused.get(i).source());
-                }
-            }
-        }
-        return isolation;
-    }
-
-    /**
-     * Writes {@code candidates} under a savepoint; if the database refuses a row of them for good, rolls
-     * back to it and writes each half the same way, down to the single rows to blame, which go to
-     * {@code refused}. A failure that is not the rows' ends the transaction (it is thrown).
-     */
-    private void bisect(Handle handle, List<Candidate> candidates, Isolation isolation, List<QuarantinedBalance> refused) {
-        // Plain SQL rather than Jdbi's savepoint API, which forgets a savepoint rolled back to, so it
-        // could not be released and the rest of the transaction would nest ever deeper inside it.
-        String savepoint = "balance_rows_" + isolation.savepoints++;
-        handle.execute("SAVEPOINT " + savepoint);
-        try {
-            isolation.changedRows += changed(writeRows(handle, candidates.stream().map(Candidate::row).toList()));
-            handle.execute("RELEASE SAVEPOINT " + savepoint);
-            return;
-        } catch (JdbiException | ArithmeticException e) {
-            WriteFailure failure = WriteFailure.of(e);
-            if (!failure.isRowError()) {
-                throw e;
-            }
-            handle.execute("ROLLBACK TO SAVEPOINT " + savepoint);
-            handle.execute("RELEASE SAVEPOINT " + savepoint);
-            if (candidates.size() == 1) {
-                Candidate bad = candidates.get(0);
-                refused.add(QuarantinedBalance.rejected(topic, bad.partition(), bad.offset(), bad.row(), failure));
-                return;
-            }
-        }
-        int half = candidates.size() / 2;
-        bisect(handle, candidates.subList(0, half), isolation, refused);
-        bisect(handle, candidates.subList(half, candidates.size()), isolation, refused);
-    }
-
-    /**
-     * Upserts {@code rows} and runs the application SQL for those that moved forward, on {@code handle}'s
-     * transaction; per row, 1 if it moved forward, 0 if not.
-     *
-     * @throws ArithmeticException if a row's {@code :total} overflows a {@code long}
-     */
-    private int[] writeRows(Handle handle, List<CachedBalance> rows) {
-        int[] upserted = handle.attach(AccountBalanceTable.class).upsert(rows);
-        if (applicationSql.isPresent()) {
-            PreparedBatch batch = handle.prepareBatch(applicationSql.get());
-            batch.getConfig(SqlStatements.class).setUnusedBindingAllowed(true);
-            for (int i = 0; i < rows.size(); i++) {
-                if (upserted[i] > 0) {
-                    bindApplicationRow(batch, rows.get(i)).add();
-                }
-            }
-            if (batch.size() > 0) {
-                batch.execute();
-            }
-        }
-        return upserted;
-    }
-
-    private static long changed(int[] counts) {
-        long changedRows = 0;
-        for (int count : counts) {
-            changedRows += Math.max(count, 0);
-        }
-        return changedRows;
-    }
-
-    private static PreparedBatch bindApplicationRow(PreparedBatch batch, CachedBalance row) {
-        return batch.bind("account_id", row.accountId()).bind("currency", row.currency()).bind("scale", row.scale())
-                .bind("available", row.availableMinor()).bind("locked", row.lockedMinor())
-                .bind("total", Math.addExact(row.availableMinor(), row.lockedMinor())).bind("version", row.version())
-                .bind("last_event_id", row.lastEventId());
-    }
-
-    /** Seeks every assigned partition back to its committed offset (the beginning if none). */
     private void rewindToCommitted() {
-        Set<TopicPartition> assigned = consumer.assignment();
-        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(assigned);
-        for (TopicPartition partition : assigned) {
-            OffsetAndMetadata offset = committed.get(partition);
-            if (offset == null) {
-                consumer.seekToBeginning(List.of(partition));
-            } else {
-                consumer.seek(partition, offset);
-            }
-        }
+        consumer.rewindToCommitted();
         rewindPending = false;
-    }
-
-    private void publishLag() {
-        Set<TopicPartition> assigned = consumer.assignment();
-        if (assigned.isEmpty()) {
-            lag = -1;
-            return;
-        }
-        // The lag the last fetch reported, with no request to the broker; with read_committed it is
-        // measured to the last stable offset. Asking for the end offsets instead cost a round trip per poll.
-        long behind = 0;
-        List<TopicPartition> unknown = new ArrayList<>();
-        for (TopicPartition partition : assigned) {
-            java.util.OptionalLong known = consumer.currentLag(partition);
-            if (known.isPresent()) {
-                behind += known.getAsLong();
-            } else {
-                unknown.add(partition);
-            }
-        }
-        if (!unknown.isEmpty()) {
-            Map<TopicPartition, Long> end = consumer.endOffsets(unknown);
-            for (TopicPartition partition : unknown) {
-                behind += Math.max(0, end.get(partition) - consumer.position(partition));
-            }
-        }
-        lag = behind;
     }
 }

@@ -10,9 +10,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StoreQueryParameters;
@@ -181,7 +184,7 @@ public final class ProjectorApp implements AutoCloseable {
      * The Kafka Streams client's own metrics, read now (those of RocksDB stores appear once the stores
      * open; a Micrometer binder only picks new ones up on its next refresh).
      */
-    public java.util.Map<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric> streamsMetrics() {
+    public Map<MetricName, ? extends Metric> streamsMetrics() {
         return service.streamsMetrics();
     }
 
@@ -198,8 +201,7 @@ public final class ProjectorApp implements AutoCloseable {
      *     queryable now (not started, rebalancing, restoring); retry later
      */
     public ReadOnlyKeyValueStore<String, AccountBalance> balances() {
-        return streams.store(StoreQueryParameters.fromNameAndType(
-                ProjectorTopology.BALANCE_STORE, QueryableStoreTypes.keyValueStore()));
+        return allPartitionsStore(ProjectorTopology.BALANCE_STORE);
     }
 
     /**
@@ -214,9 +216,7 @@ public final class ProjectorApp implements AutoCloseable {
     public List<ReadOnlyKeyValueStore<String, AccountBalance>> balancesByPartition() {
         List<ReadOnlyKeyValueStore<String, AccountBalance>> stores = new ArrayList<>();
         for (int partition = 0; partition < config.topics().partitions(); partition++) {
-            stores.add(streams.store(StoreQueryParameters.fromNameAndType(
-                    ProjectorTopology.BALANCE_STORE, QueryableStoreTypes.<String, AccountBalance>keyValueStore())
-                    .withPartition(partition)));
+            stores.add(partitionStore(ProjectorTopology.BALANCE_STORE, partition));
         }
         return stores;
     }
@@ -243,8 +243,7 @@ public final class ProjectorApp implements AutoCloseable {
      * @throws org.apache.kafka.streams.errors.InvalidStateStoreException as {@link #balances()}
      */
     public ReadOnlyKeyValueStore<String, HoldState> holds() {
-        return streams.store(StoreQueryParameters.fromNameAndType(
-                ProjectorTopology.HOLD_STORE, QueryableStoreTypes.keyValueStore()));
+        return allPartitionsStore(ProjectorTopology.HOLD_STORE);
     }
 
     /**
@@ -257,8 +256,7 @@ public final class ProjectorApp implements AutoCloseable {
      *     the store is not queryable (rebalancing, restoring); retry later or ask its owner
      */
     public Optional<AccountBalance> balanceAsOf(String accountId, Instant asOf) {
-        int partition = streams.queryMetadataForKey(ProjectorTopology.BALANCE_STORE, accountId,
-                LedgerTopics.keySerde().serializer()).partition();
+        int partition = ownerOf(accountId).partition();
         StateQueryRequest<VersionedRecord<AccountBalance>> request = StateQueryRequest
                 .inStore(ProjectorTopology.BALANCE_HISTORY_STORE)
                 .withQuery(VersionedKeyQuery.<String, AccountBalance>withKey(accountId).asOf(asOf))
@@ -279,8 +277,12 @@ public final class ProjectorApp implements AutoCloseable {
      * @throws org.apache.kafka.streams.errors.InvalidStateStoreException as {@link #balances()}
      */
     public ReadOnlyKeyValueStore<String, Long> flaggedAccounts() {
-        return streams.store(StoreQueryParameters.fromNameAndType(
-                ProjectorTopology.FLAGGED_STORE, QueryableStoreTypes.keyValueStore()));
+        return allPartitionsStore(ProjectorTopology.FLAGGED_STORE);
+    }
+
+    /** The key-value store {@code store} over every partition this instance runs. */
+    private <V> ReadOnlyKeyValueStore<String, V> allPartitionsStore(String store) {
+        return streams.store(StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.<String, V>keyValueStore()));
     }
 
     /**

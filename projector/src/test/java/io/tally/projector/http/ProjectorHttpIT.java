@@ -8,9 +8,9 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tally.avro.LedgerEvent;
 import io.tally.core.Currency;
 import io.tally.embedded.testing.TestInfrastructure;
+import io.tally.platform.http.Tokens;
 import io.tally.projector.Eventually;
 import io.tally.projector.LedgerHistory;
-import io.tally.projector.http.ProjectorHttpApi.Access;
 import io.tally.projector.kafka.ProjectorApp;
 import io.tally.projector.kafka.ProjectorConfig;
 import io.tally.schemas.LedgerTopics;
@@ -228,7 +228,7 @@ class ProjectorHttpIT {
             ProjectorApp app = new ProjectorApp(config, new SimpleMeterRegistry());
             return new Idle(app, new ProjectorHttpApi(app, HostInfo.buildFromEndpoint(
                     (String) config.kafkaProperties().get(StreamsConfig.APPLICATION_SERVER_CONFIG)),
-                    ProjectorHttpIT::access, Duration.ofSeconds(1), new SimpleMeterRegistry()).start("127.0.0.1", 0));
+                    TOKENS, Duration.ofSeconds(1), new SimpleMeterRegistry()).start("127.0.0.1", 0));
         }
 
         @Override
@@ -248,13 +248,9 @@ class ProjectorHttpIT {
         assertThat(body.get("fields").findValuesAsText("field")).as(response.body()).containsExactly(fields);
     }
 
-    static Access access(String token) {
-        return switch (token) {
-            case READER -> Access.GRANTED;
-            case WRITER -> Access.MISSING_READ_SCOPE;
-            default -> Access.UNKNOWN_TOKEN;
-        };
-    }
+    /** {@link #READER} may read; {@link #WRITER} is known but may only write; any other token is unknown. */
+    static final Tokens TOKENS = Tokens.parse(List.of(Tokens.hash(READER) + ":read:reader",
+            Tokens.hash(WRITER) + ":write:writer"));
 
     private ProjectorConfig config(Path stateDir) throws IOException {
         int port;
@@ -275,7 +271,7 @@ class ProjectorHttpIT {
             HostInfo self = HostInfo.buildFromEndpoint(
                     (String) config.kafkaProperties().get(StreamsConfig.APPLICATION_SERVER_CONFIG));
             ProjectorApp app = new ProjectorApp(config, metrics);
-            ProjectorHttpApi api = new ProjectorHttpApi(app, self, ProjectorHttpIT::access, Duration.ofSeconds(20), metrics)
+            ProjectorHttpApi api = new ProjectorHttpApi(app, self, TOKENS, Duration.ofSeconds(20), metrics)
                     .start(self.host(), self.port());
             app.start();
             return new Instance(app, api, self);

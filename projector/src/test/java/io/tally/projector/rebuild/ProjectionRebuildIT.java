@@ -8,6 +8,7 @@ import io.tally.avro.LedgerEvent;
 import io.tally.core.Currency;
 import io.tally.embedded.PostgresServer;
 import io.tally.embedded.testing.TestInfrastructure;
+import io.tally.platform.kafka.KafkaClients;
 import io.tally.projector.Eventually;
 import io.tally.projector.LedgerHistory;
 import io.tally.projector.ProjectorTopology;
@@ -18,10 +19,14 @@ import io.tally.projector.jdbc.ProjectorSchema;
 import io.tally.projector.kafka.LiveProjector;
 import io.tally.projector.kafka.ProjectorApp;
 import io.tally.projector.kafka.ProjectorConfig;
+import io.tally.schemas.ConfluentAvroSerde;
 import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.TopicAdmin;
 import io.tally.schemas.TopicNames;
 import io.tally.schemas.ValueSerdes;
+import io.tally.schemas.registry.SchemaRegistryClient;
+import io.tally.schemas.registry.TestSchemaRegistry;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -30,9 +35,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.sqlobject.SqlObjectPlugin;
@@ -43,7 +51,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A rebuild on the real broker and PostgreSQL: one that agrees with the live projection switches
  * readers to it, although it replays at least once over a topic that holds events twice; one that
  * finds a planted difference reports it and keeps the live one; a running projector
- * ({@link LiveProjector}) follows the switch without a restart.
+ * ({@link LiveProjector}) follows the switch without a restart; and a rebuild under the Confluent
+ * encoding replays, agrees and switches.
  */
 class ProjectionRebuildIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
@@ -57,7 +66,11 @@ class ProjectionRebuildIT {
     private record Ledger(LedgerTopics topics, DataSource database, LedgerHistory history) {}
 
     private Ledger ledger(String name, int accounts) throws Exception {
-        LedgerTopics topics = TopicNames.withPrefix(TestInfrastructure.uniqueName(name) + ".", 2).in(ValueSerdes.singleObject());
+        return ledger(name, accounts, ValueSerdes.singleObject());
+    }
+
+    private Ledger ledger(String name, int accounts, ValueSerdes serdes) throws Exception {
+        LedgerTopics topics = TopicNames.withPrefix(TestInfrastructure.uniqueName(name) + ".", 2).in(serdes);
         try (Admin admin = Admin.create(kafka)) {
             TopicAdmin.ensure(admin, topics.specs(), (short) 1);
         }
@@ -89,16 +102,7 @@ class ProjectionRebuildIT {
                 new SimpleMeterRegistry())) {
             app.start();
             app.awaitRunning(TIMEOUT);
-            Eventually.await("the live projection has every account", TIMEOUT, () -> {
-                try {
-                    AccountBalance a3 = app.balances().get("acct-3");
-                    AccountBalance a4 = app.balances().get("acct-4");
-                    return app.balances().approximateNumEntries() >= 20 && a3 != null && a3.getVersion() == 4
-                            && a4 != null && a4.getVersion() == 3;
-                } catch (RuntimeException notYet) {
-                    return false;
-                }
-            });
+            awaitProjected(app, 20, Map.of("acct-3", 4L, "acct-4", 3L));
         }
 
         ProjectionRebuild rebuild = new ProjectionRebuild(kafka, topics, stateDir, 1);
@@ -130,7 +134,7 @@ class ProjectionRebuildIT {
         assertThat(LiveApplicationTable.current(database)).hasValue(first);
 
         // Plant a difference in the now-live projection's balance table: one cent more on acct-7.
-        String changelog = first + "-" + ProjectorTopology.BALANCE_STORE + "-changelog";
+        String changelog = ProjectorTopology.changelogTopic(first, ProjectorTopology.BALANCE_STORE);
         AccountBalance real = agreed.rebuiltBalances().stream().filter(b -> b.getAccountId().equals("acct-7"))
                 .findFirst().orElseThrow();
         AccountBalance planted = AccountBalance.newBuilder(real).setAvailableMinor(real.getAvailableMinor() + 1).build();
@@ -194,6 +198,89 @@ class ProjectionRebuildIT {
                     () -> version(projector, "acct-3") == 3);
             assertThat(projector.get().balances().get("acct-3").getAvailableMinor()).isEqualTo(1_003 + 500);
         }
+    }
+
+    /**
+     * Under {@code tally.serde=confluent} (the registry test double): events in the Confluent wire format
+     * are replayed, decoded with the writer's schema looked up by id, compared equal with the live
+     * projection and switched to. Before topics carried their encoding, such a rebuild decoded nothing
+     * and never switched.
+     */
+    @Test
+    void rebuildsAndSwitchesUnderTheConfluentEncoding(@TempDir Path stateDir) throws Exception {
+        try (TestSchemaRegistry registry = TestSchemaRegistry.start()) {
+            Ledger ledger = ledger("rebuild-confluent", 10,
+                    ValueSerdes.confluent(SchemaRegistryClient.of(registry.url())));
+            LedgerTopics topics = ledger.topics();
+            LedgerHistory history = ledger.history();
+            history.placeHold("acct-2", "h1", 200, null);
+            List<LedgerEvent> events = history.events();
+            LedgerHistory.append(infra.bootstrapServers(), topics.events(), events);
+            byte[] first = firstRecordValue(topics.events().name());
+            assertThat(first[0]).as("the Confluent magic byte").isEqualTo(ConfluentAvroSerde.MAGIC_BYTE);
+            assertThat(registry.subjectOf(ByteBuffer.wrap(first, 1, 4).getInt()))
+                    .isEqualTo(ConfluentAvroSerde.valueSubject(topics.events().name()));
+            String live = TestInfrastructure.uniqueName("confluent-live");
+            try (ProjectorApp app = new ProjectorApp(new ProjectorConfig(kafka, live, stateDir, topics, 1),
+                    new SimpleMeterRegistry())) {
+                app.start();
+                app.awaitRunning(TIMEOUT);
+                awaitProjected(app, 10, Map.of("acct-2", 3L));
+            }
+
+            String rebuilt = live + "-r1";
+            ProjectionRebuild.Result result = new ProjectionRebuild(kafka, topics, stateDir, 1)
+                    .run(ledger.database(), live, rebuilt, true, ProjectionRebuild.Listener.NONE, TIMEOUT);
+
+            assertThat(result.events()).isEqualTo(events.size());
+            assertThat(result.duplicates()).isZero();
+            assertThat(result.balances()).isEqualTo(10);
+            assertThat(result.holds()).isEqualTo(1);
+            assertThat(result.rebuiltBalances()).filteredOn(b -> b.getAccountId().equals("acct-2")).singleElement()
+                    .satisfies(b -> {
+                        assertThat(b.getAvailableMinor()).isEqualTo(1_002 - 200);
+                        assertThat(b.getLockedMinor()).isEqualTo(200);
+                    });
+            assertThat(result.differences()).isEmpty();
+            assertThat(result.switched()).isTrue();
+            assertThat(LiveApplicationTable.current(ledger.database())).hasValue(rebuilt);
+        }
+    }
+
+    /** The bytes of the value of the first record on partition 0 or 1 of {@code topic}, as written. */
+    private byte[] firstRecordValue(String topic) {
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.readCommittedConsumer(kafka, null,
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            KafkaClients.assignAll(consumer, topic, KafkaClients.From.BEGINNING);
+            long deadlineNs = System.nanoTime() + TIMEOUT.toNanos();
+            while (System.nanoTime() - deadlineNs < 0) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    return record.value();
+                }
+            }
+            throw new AssertionError("no record on " + topic + " within " + TIMEOUT);
+        }
+    }
+
+    /** Waits until {@code app} projects at least {@code accounts} accounts, those of {@code versions} at their versions. */
+    private static void awaitProjected(ProjectorApp app, int accounts, Map<String, Long> versions)
+            throws InterruptedException {
+        Eventually.await("the live projection has every account", TIMEOUT, () -> {
+            try {
+                if (app.balances().approximateNumEntries() < accounts) {
+                    return false;
+                }
+                for (Map.Entry<String, Long> expected : versions.entrySet()) {
+                    AccountBalance balance = app.balances().get(expected.getKey());
+                    if (balance == null || balance.getVersion() != expected.getValue()) {
+                        return false;
+                    }
+                }
+                return true;
+            } catch (RuntimeException notYet) {
+                return false;
+            }
+        });
     }
 
     private static long version(LiveProjector projector, String accountId) {

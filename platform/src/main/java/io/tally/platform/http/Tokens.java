@@ -1,28 +1,35 @@
-package io.tally.ledger.http;
+package io.tally.platform.http;
 
+import io.tally.platform.http.BearerAuth.Scope;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 /**
- * Bearer tokens with scopes, kept only as SHA-256 hashes: configuration never holds a usable token.
- * A configuration line is {@code <sha-256 hex of the token>:<scope>[,<scope>...][:<name>]}, e.g.
- * {@code 9f86d0…:write,read:checkout-service}.
+ * The services' bearer tokens with their scopes ({@link Scope}), kept only as SHA-256 hashes:
+ * configuration never holds a usable token. A configuration line is
+ * {@code <sha-256 hex of the token>:<scope>[,<scope>...][:<name>]}, e.g.
+ * {@code 9f86d0…:write,read:checkout-service}. {@link BearerAuth} checks requests against it.
  *
  * <p>Thread-safe: immutable.
  */
 public final class Tokens {
-    /** Scopes: write (POST), read (GET), admin (operator endpoints). */
-    public enum Scope { WRITE, READ, ADMIN }
-
-    /** One configured token. */
+    /**
+     * One configured token.
+     *
+     * @param name its name as configured, or {@code token-<line>}
+     * @param scopes what it may do
+     */
     public record Entry(String name, Set<Scope> scopes) {}
 
     private final Map<String, Entry> byHash;
@@ -34,10 +41,11 @@ public final class Tokens {
     /**
      * Parses configuration lines (blank lines and {@code #} comments are skipped).
      *
-     * @throws IllegalArgumentException naming the line that is not {@code hash:scopes[:name]}
+     * @throws IllegalArgumentException naming the line that is not {@code hash:scopes[:name]}, or a
+     *     scope that is none of {@code write}, {@code read}, {@code admin}
      */
     public static Tokens parse(List<String> lines) {
-        java.util.HashMap<String, Entry> byHash = new java.util.HashMap<>();
+        Map<String, Entry> byHash = new HashMap<>();
         int n = 0;
         for (String raw : lines) {
             n++;
@@ -49,10 +57,10 @@ public final class Tokens {
             if (parts.length < 2 || !parts[0].matches("[0-9a-f]{64}")) {
                 throw new IllegalArgumentException("token line " + n + " is not <sha-256 hex>:<scopes>[:<name>]");
             }
-            java.util.EnumSet<Scope> scopes = java.util.EnumSet.noneOf(Scope.class);
+            EnumSet<Scope> scopes = EnumSet.noneOf(Scope.class);
             for (String scope : parts[1].split(",")) {
                 try {
-                    scopes.add(Scope.valueOf(scope.strip().toUpperCase(java.util.Locale.ROOT)));
+                    scopes.add(Scope.valueOf(scope.strip().toUpperCase(Locale.ROOT)));
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("token line " + n + ": unknown scope '" + scope + "'");
                 }
@@ -67,7 +75,7 @@ public final class Tokens {
         return Optional.ofNullable(byHash.get(hash(token)));
     }
 
-    /** SHA-256 of {@code token}, lower-case hex: what configuration stores. */
+    /** SHA-256 of {@code token}'s UTF-8 bytes, lower-case hex: what configuration stores. */
     public static String hash(String token) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
@@ -76,7 +84,7 @@ public final class Tokens {
         }
     }
 
-    /** A new random token (256 bits, URL-safe Base64). */
+    /** A new random token: {@code tly_} and 256 bits in URL-safe Base64. */
     public static String generate() {
         byte[] bytes = new byte[32];
         new SecureRandom().nextBytes(bytes);
