@@ -1,12 +1,15 @@
 package io.tally.platform.kafka;
 
 import io.tally.schemas.Topic;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -22,6 +25,8 @@ import org.apache.kafka.common.serialization.Deserializer;
  * <p>Thread-safe: stateless. The clients it builds are Kafka's own, with Kafka's thread-safety.
  */
 public final class KafkaClients {
+    private static final Duration READ_POLL = Duration.ofMillis(200);
+
     private KafkaClients() {}
 
     /**
@@ -81,6 +86,34 @@ public final class KafkaClients {
             partitions.forEach(consumer::position);
         }
         return partitions;
+    }
+
+    /**
+     * Reads every committed record of {@code topic} from its beginning to its end offsets as of now,
+     * handing each to {@code each} in partition order per partition; the consumer is assigned every
+     * partition ({@link #assignAll}) and keeps no position.
+     *
+     * @param consumer a consumer from {@link #readCommittedConsumer}, with no group
+     * @param timeout how long the reading may take
+     * @return the records read
+     * @throws TimeoutException if the end is not reached within {@code timeout}
+     */
+    public static <K, V> long readToEnd(Consumer<K, V> consumer, String topic, Duration timeout,
+            java.util.function.Consumer<ConsumerRecord<K, V>> each) throws TimeoutException {
+        List<TopicPartition> partitions = assignAll(consumer, topic, From.BEGINNING);
+        Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+        long deadlineNs = System.nanoTime() + timeout.toNanos();
+        long read = 0;
+        while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+            if (System.nanoTime() - deadlineNs > 0) {
+                throw new TimeoutException(topic + " not read to its end within " + timeout);
+            }
+            for (ConsumerRecord<K, V> record : consumer.poll(READ_POLL)) {
+                each.accept(record);
+                read++;
+            }
+        }
+        return read;
     }
 
     /**

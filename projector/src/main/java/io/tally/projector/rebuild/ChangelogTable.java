@@ -4,13 +4,11 @@ import io.tally.platform.kafka.KafkaClients;
 import io.tally.projector.ProjectorTopology;
 import io.tally.schemas.LedgerTopics;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -26,7 +24,8 @@ import org.apache.kafka.common.serialization.Deserializer;
  * <p>Thread-safe: stateless; each read uses a consumer of its own.
  */
 final class ChangelogTable {
-    private static final Duration POLL = Duration.ofMillis(200);
+    /** How long reading one changelog may take; a changelog is compacted, so it is about one record per key. */
+    private static final Duration READ_TIMEOUT = Duration.ofMinutes(10);
 
     private ChangelogTable() {}
 
@@ -38,6 +37,7 @@ final class ChangelogTable {
      * @return key → value, in key order; empty if the application has no such changelog (it never ran)
      * @throws org.apache.kafka.common.KafkaException if the broker cannot be reached within the client's
      *     timeouts, or a record cannot be decoded
+     * @throws IllegalStateException if the changelog is not read to its end within 10 minutes
      */
     static <V> SortedMap<String, V> read(Map<String, Object> kafka, String applicationId, String store,
             Deserializer<V> values) {
@@ -45,18 +45,16 @@ final class ChangelogTable {
         SortedMap<String, V> table = new TreeMap<>();
         try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.readCommittedConsumer(kafka, null,
                 new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = KafkaClients.assignAll(consumer, changelog, KafkaClients.From.BEGINNING);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
-                    String key = LedgerTopics.keySerde().deserializer().deserialize(changelog, r.key());
-                    if (r.value() == null) {
-                        table.remove(key);
-                    } else {
-                        table.put(key, values.deserialize(changelog, r.value()));
-                    }
+            KafkaClients.readToEnd(consumer, changelog, READ_TIMEOUT, r -> {
+                String key = LedgerTopics.keySerde().deserializer().deserialize(changelog, r.key());
+                if (r.value() == null) {
+                    table.remove(key);
+                } else {
+                    table.put(key, values.deserialize(changelog, r.value()));
                 }
-            }
+            });
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("cannot read the table of " + store + ": " + e.getMessage(), e);
         } catch (UnknownTopicOrPartitionException absent) {
             return table;
         }

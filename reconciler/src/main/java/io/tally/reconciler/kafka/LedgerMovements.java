@@ -5,12 +5,9 @@ import io.tally.platform.kafka.KafkaClients;
 import io.tally.reconciler.ConservationCheck;
 import io.tally.schemas.LedgerTopics;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 
 /**
  * Feeds a {@link ConservationCheck} with the money that crossed the ledger's boundary, read from
@@ -38,37 +35,25 @@ public final class LedgerMovements {
     public static long read(Map<String, Object> kafka, LedgerTopics topics, ConservationCheck check, Duration timeout)
             throws TimeoutException {
         try (KafkaConsumer<String, LedgerEvent> consumer = KafkaClients.readCommittedConsumer(kafka, null, topics.events())) {
-            List<TopicPartition> partitions = KafkaClients.assignAll(consumer, topics.events().name(),
-                    KafkaClients.From.BEGINNING);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            long deadlineNs = System.nanoTime() + timeout.toNanos();
-            long events = 0;
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                if (System.nanoTime() - deadlineNs > 0) {
-                    throw new TimeoutException("ledger.events not read to its end within " + timeout);
+            return KafkaClients.readToEnd(consumer, topics.events().name(), timeout, record -> {
+                LedgerEvent e = record.value();
+                switch (e.getType()) {
+                    case ACCOUNT_OPENED -> check.movement(e.getCurrency(), 0);
+                    case CREDITED -> check.movement(e.getCurrency(), e.getAmountMinor());
+                    case CHARGED -> check.movement(e.getCurrency(), Math.negateExact(e.getAmountMinor()));
+                    case CORRECTED -> check.movement(e.getCurrency(), e.getDeltaMinor());
+                    // Money that stays inside the ledger moves between available and locked, or
+                    // between two accounts (the payee's TRANSFER_RECEIVED balances the payer's side):
+                    case HOLD_PLACED, HOLD_RELEASED, HOLD_EXPIRED -> check.movement(e.getCurrency(), 0);
+                    case TRANSFER_SENT, TRANSFER_RECEIVED, TRANSFER_RETURNED -> check.movement(e.getCurrency(),
+                            e.getType() == io.tally.avro.EventType.TRANSFER_SENT
+                                    ? Math.negateExact(e.getAmountMinor()) : e.getAmountMinor());
+                    // A capture leaves the ledger unless it pays an account (then it is a transfer out).
+                    case HOLD_CAPTURED -> check.movement(e.getCurrency(), Math.negateExact(e.getAmountMinor()));
+                    case CHARGE_REFUNDED -> check.movement(e.getCurrency(), e.getAmountMinor());
+                    default -> check.unknownEvent();
                 }
-                for (ConsumerRecord<String, LedgerEvent> record : consumer.poll(Duration.ofMillis(200))) {
-                    LedgerEvent e = record.value();
-                    events++;
-                    switch (e.getType()) {
-                        case ACCOUNT_OPENED -> check.movement(e.getCurrency(), 0);
-                        case CREDITED -> check.movement(e.getCurrency(), e.getAmountMinor());
-                        case CHARGED -> check.movement(e.getCurrency(), Math.negateExact(e.getAmountMinor()));
-                        case CORRECTED -> check.movement(e.getCurrency(), e.getDeltaMinor());
-                        // Money that stays inside the ledger moves between available and locked, or
-                        // between two accounts (the payee's TRANSFER_RECEIVED balances the payer's side):
-                        case HOLD_PLACED, HOLD_RELEASED, HOLD_EXPIRED -> check.movement(e.getCurrency(), 0);
-                        case TRANSFER_SENT, TRANSFER_RECEIVED, TRANSFER_RETURNED -> check.movement(e.getCurrency(),
-                                e.getType() == io.tally.avro.EventType.TRANSFER_SENT
-                                        ? Math.negateExact(e.getAmountMinor()) : e.getAmountMinor());
-                        // A capture leaves the ledger unless it pays an account (then it is a transfer out).
-                        case HOLD_CAPTURED -> check.movement(e.getCurrency(), Math.negateExact(e.getAmountMinor()));
-                        case CHARGE_REFUNDED -> check.movement(e.getCurrency(), e.getAmountMinor());
-                        default -> check.unknownEvent();
-                    }
-                }
-            }
-            return events;
+            });
         }
     }
 }
