@@ -71,14 +71,15 @@ abstract class ServiceCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
         ServiceEnvironment env;
+        LedgerTopics topics;
         try {
             env = ServiceEnvironment.read(environment, Optional.ofNullable(kafkaConfig));
-            env.serdes();
+            // Built once: the encoding (and its registry client) every client of this service shares.
+            topics = env.topics();
         } catch (Exception e) {
             err.println("tally " + serviceName() + ": configuration: " + e.getMessage());
             return EXIT_FAILED;
         }
-        LedgerTopics topics = env.topics();
         int topicsChecked = checkTopics(env, topics, err);
         if (topicsChecked != 0) {
             return topicsChecked;
@@ -100,7 +101,7 @@ abstract class ServiceCommand implements Callable<Integer> {
             return EXIT_FAILED;
         }
         healthPort = health.port();
-        log.info("{} started ({}, {} partitions); health on :{}", serviceName(), env.serdes(), env.partitions(), healthPort);
+        log.info("{} started ({}, {} partitions); health on :{}", serviceName(), topics.serdes(), env.partitions(), healthPort);
         return runUntilStopped(service, health, err);
     }
 
