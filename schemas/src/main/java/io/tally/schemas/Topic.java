@@ -41,9 +41,4 @@ public record Topic<K, V>(String name, Serde<K> keySerde, Serde<V> valueSerde) {
     public V decode(byte[] bytes) {
         return valueSerde.deserializer().deserialize(name, bytes);
     }
-
-    /** {@code key} as this topic's bytes. */
-    public byte[] encodeKey(K key) {
-        return keySerde.serializer().serialize(name, key);
-    }
 }
