@@ -73,6 +73,7 @@ public final class HttpLatencyWorkload implements Workload {
             env.progress("http: WARNING the common pool has parallelism 1, so the JDK HttpClient starts a thread per"
                     + " response; run with -Djava.util.concurrent.ForkJoinPool.common.parallelism=2 (./tally does)");
         }
+        SimpleMeterRegistry serviceMetrics = new SimpleMeterRegistry();
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build();
         try (LedgerServiceApp service = new LedgerServiceApp(new LedgerServiceConfig(WritePathWorkload.serviceKafka(env),
@@ -81,7 +82,7 @@ public final class HttpLatencyWorkload implements Workload {
                 PendingOutcomes outcomes = new PendingOutcomes(env.kafka(), topics, 100_000);
                 LedgerHttpApi api = new LedgerHttpApi(publisher, outcomes,
                         Tokens.parse(List.of(Tokens.hash(TOKEN) + ":write,read:bench")), Duration.ofSeconds(10),
-                        () -> true, new SimpleMeterRegistry(), Clock.systemUTC());
+                        () -> true, serviceMetrics, Clock.systemUTC());
                 KafkaRoundTrip raw = new KafkaRoundTrip(env)) {
             service.start();
             service.awaitRunning(Duration.ofMinutes(2));
@@ -95,18 +96,22 @@ public final class HttpLatencyWorkload implements Workload {
             OpenLoad.Outcome baseline = OpenLoad.run(raw::send, o.ratePerS(), warmup, Duration.ofSeconds(o.durationS()),
                     DRAIN);
             env.progress("http baseline (raw Kafka round trip) at %d/s: %s", o.ratePerS(), baseline.describe());
+            HttpBreakdown breakdown = new HttpBreakdown(serviceMetrics);
             OpenLoad.Outcome subject = OpenLoad.run(credit, o.ratePerS(), warmup, Duration.ofSeconds(o.durationS()),
                     DRAIN);
-            env.progress("http ledger-service at %d/s: %s", o.ratePerS(), subject.describe());
-            rows.add(row(o.ratePerS(), o.durationS(), subject, baseline, commitIntervalMs));
+            String where = breakdown.describe((long) o.ratePerS() * (o.warmupS() + o.durationS()));
+            env.progress("http ledger-service at %d/s: %s; %s", o.ratePerS(), subject.describe(), where);
+            rows.add(row(o.ratePerS(), o.durationS(), subject, baseline, commitIntervalMs, where));
             int searchS = Math.max(10, o.durationS() / 2);
             boolean up = keepsP99(subject);
             int rate = o.ratePerS();
             for (int step = 1; step <= o.searchSteps(); step++) {
                 rate = up ? (int) Math.round(rate * 1.5) : Math.max(1, rate / 2);
+                HttpBreakdown stepBreakdown = new HttpBreakdown(serviceMetrics);
                 OpenLoad.Outcome next = OpenLoad.run(credit, rate, warmup, Duration.ofSeconds(searchS), DRAIN);
-                env.progress("http ledger-service at %d/s: %s", rate, next.describe());
-                rows.add(row(rate, searchS, next, null, commitIntervalMs));
+                String stepWhere = stepBreakdown.describe((long) rate * (o.warmupS() + searchS));
+                env.progress("http ledger-service at %d/s: %s; %s", rate, next.describe(), stepWhere);
+                rows.add(row(rate, searchS, next, null, commitIntervalMs, stepWhere));
                 if (keepsP99(next) != up) {
                     break;
                 }
@@ -120,14 +125,15 @@ public final class HttpLatencyWorkload implements Workload {
     }
 
     private static Row row(int rate, int seconds, OpenLoad.Outcome subject, OpenLoad.Outcome baseline,
-            int commitIntervalMs) {
+            int commitIntervalMs, String breakdown) {
         boolean atGoalRate = baseline != null;
         String goal = atGoalRate ? String.format(Locale.ROOT, "p50<=%.0f p99<=%.0f ms", GOAL_P50_MS, GOAL_P99_MS)
                 : String.format(Locale.ROOT, "p99<%.0f ms", GOAL_P99_MS);
         boolean met = subject.errors() == 0 && subject.ms(99) <= GOAL_P99_MS
                 && (!atGoalRate || subject.ms(50) <= GOAL_P50_MS);
         String notes = subject.describe() + "; commit.interval.ms " + commitIntervalMs
-                + (atGoalRate ? "; baseline raw Kafka round trip: " + baseline.describe() : "; rate search, no baseline");
+                + (atGoalRate ? "; baseline raw Kafka round trip: " + baseline.describe() : "; rate search, no baseline")
+                + "; " + breakdown;
         return new Row(String.format(Locale.ROOT, "HTTP write @ %,d req/s offered", rate), subject.completed(), seconds,
                 subject.achievedPerS(), atGoalRate ? baseline.achievedPerS() : Double.NaN, goal, met, subject.ms(50),
                 subject.ms(99), Double.NaN, notes);
