@@ -11,7 +11,9 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -21,8 +23,8 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 
 /**
- * What the workloads run on: a Kafka cluster (embedded KRaft broker in this JVM, or
- * {@code --bootstrap-servers}) and PostgreSQL ({@code --jdbc-url}/{@code TALLY_JDBC_URL}, or embedded),
+ * What the workloads run on: a Kafka cluster (an embedded KRaft broker in a JVM of its own, or in this
+ * JVM with {@code --in-one-jvm}, or {@code --bootstrap-servers}) and PostgreSQL ({@code --jdbc-url}/{@code TALLY_JDBC_URL}, or embedded),
  * with fresh topic names, databases and state directories on demand so rounds never share state.
  *
  * <p>Not thread-safe: used from the runner's thread.
@@ -31,6 +33,7 @@ public final class BenchEnvironment implements AutoCloseable {
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
 
     private final EmbeddedKafka broker;
+    private final ChildJvm brokerProcess;
     private final PostgresServer postgres;
     private final Map<String, Object> kafka;
     private final Path dir;
@@ -38,9 +41,10 @@ public final class BenchEnvironment implements AutoCloseable {
     private final PrintStream log;
     private final String where;
 
-    private BenchEnvironment(EmbeddedKafka broker, PostgresServer postgres, Map<String, Object> kafka, Path dir,
-            BenchOptions options, PrintStream log, String where) {
+    private BenchEnvironment(EmbeddedKafka broker, ChildJvm brokerProcess, PostgresServer postgres,
+            Map<String, Object> kafka, Path dir, BenchOptions options, PrintStream log, String where) {
         this.broker = broker;
+        this.brokerProcess = brokerProcess;
         this.postgres = postgres;
         this.kafka = Map.copyOf(kafka);
         this.dir = dir;
@@ -61,9 +65,13 @@ public final class BenchEnvironment implements AutoCloseable {
             BenchOptions options, PrintStream log) throws Exception {
         Files.createDirectories(dir);
         EmbeddedKafka broker = null;
+        ChildJvm brokerProcess = null;
         String bootstrap;
         if (bootstrapServers.isPresent()) {
             bootstrap = bootstrapServers.get();
+        } else if (options.separateProcesses()) {
+            brokerProcess = ChildJvm.start("broker", 2048, List.of(dir.resolve("kafka").toString()));
+            bootstrap = brokerProcess.awaitLine("READY", Duration.ofMinutes(2));
         } else {
             broker = EmbeddedKafka.start(dir.resolve("kafka"));
             bootstrap = broker.bootstrapServers();
@@ -72,9 +80,11 @@ public final class BenchEnvironment implements AutoCloseable {
         PostgresServer pg = PostgresServer.start(url, dir.resolve("postgres"));
         Map<String, Object> kafka = new HashMap<>();
         kafka.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        String where = (broker != null ? "embedded Kafka (KRaft, in this JVM)" : "Kafka at " + bootstrap) + ", "
+        String where = (broker != null ? "embedded Kafka (KRaft, in this JVM)"
+                : brokerProcess != null ? "embedded Kafka (KRaft) in a JVM of its own at " + bootstrap
+                : "Kafka at " + bootstrap) + ", "
                 + (pg.isEmbedded() ? "embedded PostgreSQL" : "PostgreSQL at " + PostgresServer.redact(pg.jdbcUrl()));
-        return new BenchEnvironment(broker, pg, kafka, dir, options, log, where);
+        return new BenchEnvironment(broker, brokerProcess, pg, kafka, dir, options, log, where);
     }
 
     /** Kafka client properties ({@code bootstrap.servers}). */
@@ -95,6 +105,11 @@ public final class BenchEnvironment implements AutoCloseable {
     /** Whether the broker runs in this JVM (then heap figures include it, and so does CPU). */
     public boolean embeddedKafka() {
         return broker != null;
+    }
+
+    /** The CPU time so far of the broker's own JVM, nanoseconds, or -1 when the broker runs elsewhere or here. */
+    public long brokerProcessCpuNs() {
+        return brokerProcess == null ? -1 : brokerProcess.cpuNs();
     }
 
     /** A unique name with {@code stem}, usable as a topic prefix, application id or database name. */
@@ -135,6 +150,9 @@ public final class BenchEnvironment implements AutoCloseable {
         } finally {
             if (broker != null) {
                 broker.close();
+            }
+            if (brokerProcess != null) {
+                brokerProcess.close();
             }
         }
     }

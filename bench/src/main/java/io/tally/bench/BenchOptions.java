@@ -23,10 +23,15 @@ import java.util.OptionalInt;
  * @param memoryEvents mixed requests (about one event each) loaded after them
  * @param commitIntervalMs ledger-service's {@code commit.interval.ms} for the write path, HTTP and memory
  *     rows (also given to their baselines); empty: the service's own default
+ * @param commitGapMs ledger-service's commit gap ({@code LedgerServiceConfig.commitGap}) for the same rows;
+ *     0: none (commits on {@code commit.interval.ms} only); empty: the service's own default
+ * @param separateProcesses whether the embedded broker and the HTTP load generator run in JVMs of their
+ *     own, as a deployment runs them (the default), rather than in the bench's, beside the services measured
  */
 public record BenchOptions(int rounds, int partitions, int accounts, int requests, int events, int eventAccounts,
         int rows, int reconcileAccounts, int ratePerS, int durationS, int warmupS, int searchSteps, int httpAccounts,
-        int memoryAccounts, int memoryEvents, OptionalInt commitIntervalMs) {
+        int memoryAccounts, int memoryEvents, OptionalInt commitIntervalMs, OptionalInt commitGapMs,
+        boolean separateProcesses) {
 
     public BenchOptions {
         if (rounds < 1 || partitions < 1) {
@@ -37,6 +42,6 @@ public record BenchOptions(int rounds, int partitions, int accounts, int request
     /** The defaults: a few minutes in total on 2 cores. */
     public static BenchOptions defaults() {
         return new BenchOptions(2, 4, 100_000, 100_000, 200_000, 2_000, 200_000, 1_000_000, 1_000, 20, 5, 3, 10_000,
-                100_000, 300_000, OptionalInt.empty());
+                100_000, 300_000, OptionalInt.empty(), OptionalInt.empty(), true);
     }
 }

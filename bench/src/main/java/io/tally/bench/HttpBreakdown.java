@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * Where the HTTP row's time and CPU went between two moments (issue 15, item 1): the mean of each of
@@ -41,17 +42,28 @@ final class HttpBreakdown {
     private final Map<String, double[]> stagesBefore;
     private final Map<String, Long> cpuBefore;
     private final long processCpuBefore;
+    private final double commitsBefore;
+    private final LongSupplier brokerProcessCpuNs;
+    private final long brokerProcessCpuBefore;
 
     /** Takes the "before" reading now. */
-    HttpBreakdown(MeterRegistry registry) {
+    HttpBreakdown(MeterRegistry registry, LongSupplier brokerProcessCpuNs) {
         this.registry = registry;
+        this.brokerProcessCpuNs = brokerProcessCpuNs;
+        this.brokerProcessCpuBefore = brokerProcessCpuNs.getAsLong();
         this.stagesBefore = stages();
         this.cpuBefore = cpuByPart();
         this.processCpuBefore = processCpuNs();
+        this.commitsBefore = commitsRequested();
     }
 
-    /** The stage means (ms) and CPU per 1,000 requests (ms) since the "before" reading, for the notes. */
-    String describe(long requests) {
+    /**
+     * The stage means (ms) and CPU per 1,000 requests (ms) since the "before" reading, for the notes.
+     *
+     * @param requests the requests offered meanwhile
+     * @param loadProcessCpuNs the CPU of a load generator in a JVM of its own meanwhile, or -1 if it ran here
+     */
+    String describe(long requests, long loadProcessCpuNs) {
         Map<String, double[]> stagesAfter = stages();
         StringBuilder s = new StringBuilder("stages (mean ms):");
         for (String stage : STAGES) {
@@ -62,12 +74,28 @@ final class HttpBreakdown {
         }
         Map<String, Long> cpuAfter = cpuByPart();
         double per = Math.max(requests, 1) / 1000.0;
-        s.append(String.format(Locale.ROOT, "; CPU ms per 1,000 requests: process %.0f",
+        s.append(String.format(Locale.ROOT, "; commits asked for by caught-up tasks per 1,000 requests %.0f",
+                (commitsRequested() - commitsBefore) / per));
+        s.append(String.format(Locale.ROOT, "; stream thread commit latency avg %.1f / max %.1f ms, %.1f commits/s",
+                streamsGauge("kafka.stream.thread.commit.latency.avg"), streamsGauge("kafka.stream.thread.commit.latency.max"),
+                streamsGauge("kafka.stream.thread.commit.rate")));
+        s.append(String.format(Locale.ROOT, "; CPU ms per 1,000 requests: service process %.0f",
                 (processCpuNs() - processCpuBefore) / 1e6 / per));
+        if (loadProcessCpuNs >= 0) {
+            s.append(String.format(Locale.ROOT, ", load generator process %.0f", loadProcessCpuNs / 1e6 / per));
+        }
+        long brokerNow = brokerProcessCpuNs.getAsLong();
+        if (brokerNow >= 0 && brokerProcessCpuBefore >= 0) {
+            s.append(String.format(Locale.ROOT, ", broker process %.0f", (brokerNow - brokerProcessCpuBefore) / 1e6 / per));
+        }
+        s.append("; of the service process's threads:");
         for (Map.Entry<String, Long> e : cpuAfter.entrySet()) {
             long delta = e.getValue() - cpuBefore.getOrDefault(e.getKey(), 0L);
-            s.append(String.format(Locale.ROOT, ", %s %.0f", e.getKey(), delta / 1e6 / per));
+            if (delta > 0) {
+                s.append(String.format(Locale.ROOT, " %s %.0f,", e.getKey(), delta / 1e6 / per));
+            }
         }
+        s.setLength(s.length() - 1);
         return s.toString();
     }
 
@@ -79,6 +107,16 @@ final class HttpBreakdown {
             m.put(stage, t == null ? new double[2] : new double[] {t.count(), t.totalTime(TimeUnit.MILLISECONDS)});
         }
         return m;
+    }
+
+    /** A Kafka Streams thread metric (its recent window, as Streams keeps it), summed over threads; NaN if absent. */
+    private double streamsGauge(String name) {
+        return registry.find(name).gauges().stream().mapToDouble(g -> g.value()).filter(v -> !Double.isNaN(v))
+                .reduce(Double::sum).orElse(Double.NaN);
+    }
+
+    private double commitsRequested() {
+        return registry.find("tally.ledger.commits.requested").counters().stream().mapToDouble(c -> c.count()).sum();
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.tally.bench;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tally.ledger.http.LedgerHttpApi;
 import io.tally.ledger.http.PendingOutcomes;
@@ -11,10 +12,6 @@ import io.tally.platform.kafka.KafkaClients;
 import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.TopicAdmin;
 import io.tally.schemas.TopicSpec;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -68,16 +65,9 @@ public final class HttpLatencyWorkload implements Workload {
         Map<TopicPartition, Long> opens = StreamsTiming.endOffsets(env.kafka(), topics.requests().name());
         String applicationId = BenchEnvironment.unique("http-ledger");
         int commitIntervalMs = WritePathWorkload.commitIntervalMs(env);
-        List<Row> rows = new ArrayList<>();
-        if (java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() < 2) {
-            env.progress("http: WARNING the common pool has parallelism 1, so the JDK HttpClient starts a thread per"
-                    + " response; run with -Djava.util.concurrent.ForkJoinPool.common.parallelism=2 (./tally does)");
-        }
         SimpleMeterRegistry serviceMetrics = new SimpleMeterRegistry();
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(10)).build();
-        try (LedgerServiceApp service = new LedgerServiceApp(new LedgerServiceConfig(WritePathWorkload.serviceKafka(env),
-                        applicationId, env.newStateDir(applicationId), topics, 1), new SimpleMeterRegistry());
+        try (LedgerServiceApp service = new LedgerServiceApp(WritePathWorkload.serviceConfig(env, applicationId, topics),
+                        serviceMetrics);
                 RequestPublisher publisher = new RequestPublisher(env.kafka(), topics);
                 PendingOutcomes outcomes = new PendingOutcomes(env.kafka(), topics, 100_000);
                 LedgerHttpApi api = new LedgerHttpApi(publisher, outcomes,
@@ -89,35 +79,105 @@ public final class HttpLatencyWorkload implements Workload {
             StreamsTiming.awaitCommitted(env.kafka(), applicationId, opens, Duration.ofMinutes(10));
             api.start("127.0.0.1", 0);
             String base = "http://127.0.0.1:" + api.port();
-            OpenLoad.Sender credit = sequence -> post(http, base, sequence, o.httpAccounts());
-            env.progress("http: %,d accounts open; %d req/s for %d s after %d s warm-up; commit.interval.ms %d",
-                    o.httpAccounts(), o.ratePerS(), o.durationS(), o.warmupS(), commitIntervalMs);
-            Duration warmup = Duration.ofSeconds(o.warmupS());
-            OpenLoad.Outcome baseline = OpenLoad.run(raw::send, o.ratePerS(), warmup, Duration.ofSeconds(o.durationS()),
-                    DRAIN);
-            env.progress("http baseline (raw Kafka round trip) at %d/s: %s", o.ratePerS(), baseline.describe());
-            HttpBreakdown breakdown = new HttpBreakdown(serviceMetrics);
-            OpenLoad.Outcome subject = OpenLoad.run(credit, o.ratePerS(), warmup, Duration.ofSeconds(o.durationS()),
-                    DRAIN);
-            String where = breakdown.describe((long) o.ratePerS() * (o.warmupS() + o.durationS()));
-            env.progress("http ledger-service at %d/s: %s; %s", o.ratePerS(), subject.describe(), where);
-            rows.add(row(o.ratePerS(), o.durationS(), subject, baseline, commitIntervalMs, where));
-            int searchS = Math.max(10, o.durationS() / 2);
-            boolean up = keepsP99(subject);
-            int rate = o.ratePerS();
-            for (int step = 1; step <= o.searchSteps(); step++) {
-                rate = up ? (int) Math.round(rate * 1.5) : Math.max(1, rate / 2);
-                HttpBreakdown stepBreakdown = new HttpBreakdown(serviceMetrics);
-                OpenLoad.Outcome next = OpenLoad.run(credit, rate, warmup, Duration.ofSeconds(searchS), DRAIN);
-                String stepWhere = stepBreakdown.describe((long) rate * (o.warmupS() + searchS));
-                env.progress("http ledger-service at %d/s: %s; %s", rate, next.describe(), stepWhere);
-                rows.add(row(rate, searchS, next, null, commitIntervalMs, stepWhere));
-                if (keepsP99(next) != up) {
-                    break;
-                }
+            if (o.separateProcesses()) {
+                return measure(env, inItsOwnJvm(base, o.httpAccounts()), raw, serviceMetrics, commitIntervalMs);
+            }
+            try (HttpWriteClient http = new HttpWriteClient(base, TOKEN)) {
+                return measure(env, inThisJvm(http, o.httpAccounts()), raw, serviceMetrics, commitIntervalMs);
+            }
+        }
+    }
+
+    /** The baseline at the rate, the service at the rate, then the rate search; a row each. */
+    private static List<Row> measure(BenchEnvironment env, Load load, KafkaRoundTrip raw, MeterRegistry serviceMetrics,
+            int commitIntervalMs) throws Exception {
+        BenchOptions o = env.options();
+        List<Row> rows = new ArrayList<>();
+        env.progress("http: %,d accounts open; %d req/s for %d s after %d s warm-up; commit.interval.ms %d,"
+                + " commit gap %s; load generator %s", o.httpAccounts(), o.ratePerS(), o.durationS(), o.warmupS(),
+                commitIntervalMs, WritePathWorkload.commitGap(env), load.where());
+        Duration warmup = Duration.ofSeconds(o.warmupS());
+        OpenLoad.Outcome baseline = OpenLoad.run(raw::send, o.ratePerS(), warmup, Duration.ofSeconds(o.durationS()),
+                DRAIN);
+        env.progress("http baseline (raw Kafka round trip) at %d/s: %s", o.ratePerS(), baseline.describe());
+        Window subject = window(env, load, serviceMetrics, o.ratePerS(), o.durationS());
+        rows.add(row(o.ratePerS(), o.durationS(), subject.outcome(), baseline, commitIntervalMs,
+                WritePathWorkload.commitGap(env), subject.breakdown()));
+        int searchS = Math.max(10, o.durationS() / 2);
+        boolean up = keepsP99(subject.outcome());
+        int rate = o.ratePerS();
+        for (int step = 1; step <= o.searchSteps(); step++) {
+            rate = up ? (int) Math.round(rate * 1.5) : Math.max(1, rate / 2);
+            Window next = window(env, load, serviceMetrics, rate, searchS);
+            rows.add(row(rate, searchS, next.outcome(), null, commitIntervalMs, WritePathWorkload.commitGap(env),
+                    next.breakdown()));
+            if (keepsP99(next.outcome()) != up) {
+                break;
             }
         }
         return rows;
+    }
+
+    /** One measured window of the service at {@code rate}, with where its time and CPU went. */
+    private record Window(OpenLoad.Outcome outcome, String breakdown) {}
+
+    private static Window window(BenchEnvironment env, Load load, MeterRegistry serviceMetrics, int rate, int seconds)
+            throws Exception {
+        int warmupS = env.options().warmupS();
+        HttpBreakdown breakdown = new HttpBreakdown(serviceMetrics, env::brokerProcessCpuNs);
+        Measured measured = load.run(rate, Duration.ofSeconds(warmupS), Duration.ofSeconds(seconds));
+        String where = breakdown.describe((long) rate * (warmupS + seconds), measured.loadProcessCpuNs());
+        env.progress("http ledger-service at %d/s: %s; %s", rate, measured.outcome().describe(), where);
+        return new Window(measured.outcome(), where);
+    }
+
+    /** A measured window's outcome, and the load generator's CPU if it ran in a JVM of its own (else -1). */
+    private record Measured(OpenLoad.Outcome outcome, long loadProcessCpuNs) {}
+
+    /** Where the load comes from: this JVM, or one of its own ({@link BenchProcess} {@code load}). */
+    private interface Load {
+        Measured run(int rate, Duration warmup, Duration measured) throws Exception;
+
+        String where();
+    }
+
+    /** The load from a thread of this JVM, on {@code http}. */
+    private static Load inThisJvm(HttpWriteClient http, int accounts) {
+        return new Load() {
+            @Override
+            public Measured run(int rate, Duration warmup, Duration measured) throws InterruptedException {
+                return new Measured(OpenLoad.run(sequence -> credit(http, sequence, accounts), rate, warmup, measured,
+                        DRAIN), -1);
+            }
+
+            @Override
+            public String where() {
+                return "in the service's JVM";
+            }
+        };
+    }
+
+    /** The load from a JVM of its own per window, against {@code base}. */
+    private static Load inItsOwnJvm(String base, int accounts) {
+        return new Load() {
+            @Override
+            public Measured run(int rate, Duration warmup, Duration measured) throws Exception {
+                try (ChildJvm child = ChildJvm.start("load", 512, List.of(base, TOKEN, Integer.toString(rate),
+                        Long.toString(warmup.toSeconds()), Long.toString(measured.toSeconds()),
+                        Long.toString(DRAIN.toSeconds()), Integer.toString(accounts)))) {
+                    child.awaitLine("READY", Duration.ofMinutes(1));
+                    Duration whole = warmup.plus(measured).plus(DRAIN).plusMinutes(1);
+                    String[] f = child.awaitLine("RESULT", whole).split(" ");
+                    return new Measured(new OpenLoad.Outcome(Long.parseLong(f[0]), Long.parseLong(f[1]),
+                            Double.parseDouble(f[2]), BenchProcess.decode(f[4])), Long.parseLong(f[3]));
+                }
+            }
+
+            @Override
+            public String where() {
+                return "in a JVM of its own";
+            }
+        };
     }
 
     private static boolean keepsP99(OpenLoad.Outcome outcome) {
@@ -125,13 +185,13 @@ public final class HttpLatencyWorkload implements Workload {
     }
 
     private static Row row(int rate, int seconds, OpenLoad.Outcome subject, OpenLoad.Outcome baseline,
-            int commitIntervalMs, String breakdown) {
+            int commitIntervalMs, String commitGap, String breakdown) {
         boolean atGoalRate = baseline != null;
         String goal = atGoalRate ? String.format(Locale.ROOT, "p50<=%.0f p99<=%.0f ms", GOAL_P50_MS, GOAL_P99_MS)
                 : String.format(Locale.ROOT, "p99<%.0f ms", GOAL_P99_MS);
         boolean met = subject.errors() == 0 && subject.ms(99) <= GOAL_P99_MS
                 && (!atGoalRate || subject.ms(50) <= GOAL_P50_MS);
-        String notes = subject.describe() + "; commit.interval.ms " + commitIntervalMs
+        String notes = subject.describe() + "; commit.interval.ms " + commitIntervalMs + ", commit gap " + commitGap
                 + (atGoalRate ? "; baseline raw Kafka round trip: " + baseline.describe() : "; rate search, no baseline")
                 + "; " + breakdown;
         return new Row(String.format(Locale.ROOT, "HTTP write @ %,d req/s offered", rate), subject.completed(), seconds,
@@ -139,19 +199,11 @@ public final class HttpLatencyWorkload implements Workload {
                 subject.ms(99), Double.NaN, notes);
     }
 
-    private static CompletableFuture<?> post(HttpClient http, String base, long sequence, int accounts) {
+    /** A credit of 100 CZK to one of {@code accounts} accounts, request {@code sequence} of a run; 201 expected. */
+    static CompletableFuture<?> credit(HttpWriteClient http, long sequence, int accounts) {
         String account = RequestMix.account((int) (sequence % accounts));
-        HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/v1/accounts/" + account + "/credits"))
-                .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
-                .header("Authorization", "Bearer " + TOKEN)
-                .header(LedgerHttpApi.IDEMPOTENCY_KEY, "bench-" + sequence + "-" + System.nanoTime())
-                .POST(HttpRequest.BodyPublishers.ofString("{\"amountMinor\": 100, \"currency\": \"CZK\"}")).build();
-        return http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).thenApply(response -> {
-            if (response.statusCode() != 201) {
-                throw new IllegalStateException("HTTP " + response.statusCode());
-            }
-            return response;
-        });
+        return http.post("/v1/accounts/" + account + "/credits", "bench-" + sequence + "-" + System.nanoTime(),
+                "{\"amountMinor\": 100, \"currency\": \"CZK\"}", 201);
     }
 
     /**

@@ -48,8 +48,8 @@ public final class MemoryWorkload implements Workload {
         long heapBefore = heapAfterGc();
         long rssBefore = residentBytes();
         long startNs = System.nanoTime();
-        try (LedgerServiceApp app = new LedgerServiceApp(new LedgerServiceConfig(WritePathWorkload.serviceKafka(env),
-                ledgerId, env.newStateDir(ledgerId), topics, 1), new SimpleMeterRegistry())) {
+        try (LedgerServiceApp app = new LedgerServiceApp(WritePathWorkload.serviceConfig(env, ledgerId, topics),
+                new SimpleMeterRegistry())) {
             app.start();
             StreamsTiming.awaitCommitted(env.kafka(), ledgerId, StreamsTiming.endOffsets(env.kafka(), topics.requests().name()),
                     Duration.ofMinutes(60));

@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalInt;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.StreamsConfig;
 
@@ -72,12 +73,28 @@ public final class WritePathWorkload implements Workload {
         return kafka;
     }
 
+    /** ledger-service's configuration for a bench row: {@link #serviceKafka}, and the flag's commit gap if given. */
+    static LedgerServiceConfig serviceConfig(BenchEnvironment env, String applicationId, LedgerTopics topics)
+            throws java.io.IOException {
+        LedgerServiceConfig config = new LedgerServiceConfig(serviceKafka(env), applicationId,
+                env.newStateDir(applicationId), topics, 1);
+        OptionalInt gapMs = env.options().commitGapMs();
+        return gapMs.isEmpty() ? config : config.withCommitGap(gapMs.getAsInt() == 0 ? null : Duration.ofMillis(gapMs.getAsInt()));
+    }
+
+    /** The commit gap in force, for the notes. */
+    static String commitGap(BenchEnvironment env) {
+        OptionalInt gapMs = env.options().commitGapMs();
+        return gapMs.isEmpty() ? LedgerServiceConfig.DEFAULT_COMMIT_GAP.toMillis() + " ms"
+                : gapMs.getAsInt() == 0 ? "none" : gapMs.getAsInt() + " ms";
+    }
+
     private static long decide(BenchEnvironment env, LedgerTopics topics, Map<TopicPartition, Long> end)
             throws Exception {
         String applicationId = BenchEnvironment.unique("write-ledger");
         long startNs = System.nanoTime();
-        try (LedgerServiceApp app = new LedgerServiceApp(new LedgerServiceConfig(serviceKafka(env), applicationId,
-                env.newStateDir(applicationId), topics, 1), new SimpleMeterRegistry())) {
+        try (LedgerServiceApp app = new LedgerServiceApp(serviceConfig(env, applicationId, topics),
+                new SimpleMeterRegistry())) {
             app.start();
             StreamsTiming.awaitCommitted(env.kafka(), applicationId, end, Duration.ofMinutes(30));
             return (System.nanoTime() - startNs) / 1_000_000;

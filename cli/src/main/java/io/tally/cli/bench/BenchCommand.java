@@ -90,11 +90,21 @@ public final class BenchCommand implements Callable<Integer> {
             + " (default: the service's own default).")
     Integer commitIntervalMs;
 
+    @Option(names = "--commit-gap-ms", description = "ledger-service's least time between two commits a caught-up task"
+            + " asks for, for write, http and memory; 0: none, commit on commit.interval.ms only (default: the"
+            + " service's own default).")
+    Integer commitGapMs;
+
+    @Option(names = "--in-one-jvm", description = "Run the embedded broker and the HTTP load generator in the bench's"
+            + " own JVM, beside the services measured (default: each in a JVM of its own, as a deployment runs them).")
+    boolean inOneJvm;
+
     @Override
     public Integer call() {
         BenchOptions options = new BenchOptions(rounds, partitions, accounts, requests, events, eventAccounts, rows,
                 reconcileAccounts, rate, durationS, warmupS, searchSteps, httpAccounts, memoryAccounts, memoryEvents,
-                commitIntervalMs == null ? OptionalInt.empty() : OptionalInt.of(commitIntervalMs));
+                commitIntervalMs == null ? OptionalInt.empty() : OptionalInt.of(commitIntervalMs),
+                commitGapMs == null ? OptionalInt.empty() : OptionalInt.of(commitGapMs), !inOneJvm);
         List<Row> results;
         try {
             results = BenchRunner.run(workloads, options, Optional.ofNullable(bootstrapServers),

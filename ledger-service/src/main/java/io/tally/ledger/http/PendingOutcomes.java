@@ -42,8 +42,6 @@ public final class PendingOutcomes implements AutoCloseable {
      */
     public PendingOutcomes(Map<String, Object> kafka, LedgerTopics topics, int remembered) {
         Map<String, Object> config = new HashMap<>(kafka);
-        // Callers are waiting: the broker answers a fetch after 5 ms even with nothing new (default 500 ms).
-        config.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5);
         // No group: every instance reads every partition from its end, and keeps no position.
         this.consumer = KafkaClients.readCommittedConsumer(config, null, topics.results());
         KafkaClients.assignAll(consumer, topics.results().name(), KafkaClients.From.END);

@@ -43,21 +43,27 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
     private final LedgerTopics topics;
     private final RequestIntake intake;
     private final Duration idempotencyRetention;
+    private final Duration commitGap;
+    private final MeterRegistry registry;
     private final DecideMetrics metrics;
     private ProcessorContext<byte[], byte[]> context;
     private AccountStores stores;
     private IdempotencyKeys idempotency;
     private DecideOutputs outputs;
     private EventAppender appender;
+    private CommitPacer commits;
 
     /**
      * @param topics the topics, in the configured value encoding
      * @param idempotencyRetention how long idempotency keys are remembered, {@code null} for forever
+     * @param commitGap the {@link CommitPacer}'s gap, {@code null} for none (commits on the interval only)
      */
-    DecideProcessor(LedgerTopics topics, MeterRegistry metrics, Duration idempotencyRetention) {
+    DecideProcessor(LedgerTopics topics, MeterRegistry metrics, Duration idempotencyRetention, Duration commitGap) {
         this.topics = topics;
         this.intake = new RequestIntake(topics);
         this.idempotencyRetention = idempotencyRetention;
+        this.commitGap = commitGap;
+        this.registry = metrics;
         this.metrics = new DecideMetrics(metrics);
     }
 
@@ -73,6 +79,10 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
             new IdempotencyRetentionPunctuator(context.getStateStore(DecideTopology.IDEMPOTENCY_STORE),
                     idempotencyRetention).schedule(context);
         }
+        if (commitGap != null) {
+            commits = new CommitPacer(context, commitGap, registry);
+            commits.schedule();
+        }
     }
 
     @Override
@@ -82,11 +92,14 @@ final class DecideProcessor implements Processor<byte[], byte[], byte[], byte[]>
         RequestIntake.Read read = intake.read(source.topic(), record.key(), record.value());
         if (read instanceof RequestIntake.Refused refused) {
             refuse(record, source, refused);
-            return;
+        } else {
+            RequestIntake.Decidable decidable = (RequestIntake.Decidable) read;
+            decide(decidable.request(), decidable.command(), record.timestamp());
+            metrics.timeDecision(startNs);
         }
-        RequestIntake.Decidable decidable = (RequestIntake.Decidable) read;
-        decide(decidable.request(), decidable.command(), record.timestamp());
-        metrics.timeDecision(startNs);
+        if (commits != null) {
+            commits.decided(record.timestamp());
+        }
     }
 
     /** Dead-letters a record the intake refused, and answers its sender when its request id can key an outcome. */

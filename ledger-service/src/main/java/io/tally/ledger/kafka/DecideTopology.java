@@ -60,6 +60,11 @@ public final class DecideTopology {
         return buildTopology(topics, metrics, null);
     }
 
+    /** Builds the topology with the default commit gap ({@link LedgerServiceConfig#DEFAULT_COMMIT_GAP}). */
+    public static Topology buildTopology(LedgerTopics topics, MeterRegistry metrics, Duration idempotencyRetention) {
+        return buildTopology(topics, metrics, idempotencyRetention, LedgerServiceConfig.DEFAULT_COMMIT_GAP);
+    }
+
     /**
      * Builds the topology.
      *
@@ -67,8 +72,11 @@ public final class DecideTopology {
      *     and the payee's side of transfers encoded in it (the stores are internal and stay single-object)
      * @param metrics where request counters and the decide timer go
      * @param idempotencyRetention how long keys are remembered, {@code null} for forever
+     * @param commitGap the least time between two commits a caught-up task asks for ({@link CommitPacer}),
+     *     {@code null} to commit on {@code commit.interval.ms} only
      */
-    public static Topology buildTopology(LedgerTopics topics, MeterRegistry metrics, Duration idempotencyRetention) {
+    public static Topology buildTopology(LedgerTopics topics, MeterRegistry metrics, Duration idempotencyRetention,
+            Duration commitGap) {
         Topology topology = new Topology();
         // Bytes in: a record that cannot be decoded must reach the DLQ as it came, not stop the partition.
         topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.requests().name());
@@ -79,7 +87,7 @@ public final class DecideTopology {
         // keep them from upstream services; same processor and stores again.
         topology.addSource(OPERATOR_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
                 topics.operatorRequests().name());
-        topology.addProcessor(DECIDE, () -> new DecideProcessor(topics, metrics, idempotencyRetention),
+        topology.addProcessor(DECIDE, () -> new DecideProcessor(topics, metrics, idempotencyRetention, commitGap),
                 SOURCE, TRANSFERS_SOURCE, OPERATOR_SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ACCOUNT_STORE),
                 Serdes.String(), SingleObjectSerde.of(AccountSnapshot.class)), DECIDE);

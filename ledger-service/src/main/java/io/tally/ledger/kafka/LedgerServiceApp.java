@@ -17,23 +17,19 @@ import org.apache.kafka.streams.StreamsConfig;
  */
 public final class LedgerServiceApp implements AutoCloseable {
     /**
-     * {@code commit.interval.ms} unless the passed-through Kafka properties set it: how long a decided
-     * request waits, at most, before its Streams transaction commits and read_committed readers (the
-     * HTTP API's outcomes among them) see it. 20 ms rather than the exactly-once default of 100 ms: an
-     * HTTP write cannot answer before the commit. Measured with {@code ./tally bench write http
-     * --commit-interval-ms N} (issue 8, 2 shared cores, 1,000 HTTP writes/s; BENCHMARKS.md): at 100 ms
-     * p50 77.6 / p99 350.5 ms and 30,367 decided requests/s in bulk; at 50 ms 46.6 / 100.2 ms and
-     * 26,677/s; at 20 ms 33.2 / 86.7 ms and 23,180/s. A bulk load with no caller waiting can set
-     * {@code commit.interval.ms=100} in the Kafka properties.
+     * {@code commit.interval.ms} unless the passed-through Kafka properties set it: the exactly-once
+     * default, 100 ms. It bounds how long a task that is behind (a replay, a bulk load, an overload)
+     * keeps a transaction open; a caught-up task commits sooner, when it has decided something
+     * ({@link CommitPacer}, DESIGN.md, Commits).
      */
-    public static final int DEFAULT_COMMIT_INTERVAL_MS = 20;
+    public static final int DEFAULT_COMMIT_INTERVAL_MS = 100;
 
     private final StreamsService streams;
 
     /** Builds (does not start) the application. */
     public LedgerServiceApp(LedgerServiceConfig config, MeterRegistry metrics) {
         this.streams = new StreamsService("ledger-service " + config.applicationId(),
-                DecideTopology.buildTopology(config.topics(), metrics, config.idempotencyRetention()),
+                DecideTopology.buildTopology(config.topics(), metrics, config.idempotencyRetention(), config.commitGap()),
                 streamsProperties(config), metrics);
     }
 
@@ -47,8 +43,14 @@ public final class LedgerServiceApp implements AutoCloseable {
         // changelogs and input offsets commit together or not at all.
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.replicationFactor());
-        // Results wait on the commit (read_committed readers): see DEFAULT_COMMIT_INTERVAL_MS.
+        // Results wait on the commit (read_committed readers): see DEFAULT_COMMIT_INTERVAL_MS and CommitPacer.
         p.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, DEFAULT_COMMIT_INTERVAL_MS);
+        if (config.commitGap() != null) {
+            // A request decided within the gap is committed by the pacer's punctuator, which runs only when the
+            // stream thread comes back from poll: with nothing new arriving, that is after poll.ms (default
+            // 100 ms). Poll for at most the gap, so the last request of a burst waits about a gap, not 100 ms.
+            p.putIfAbsent(StreamsConfig.POLL_MS_CONFIG, Math.max(1, config.commitGap().toMillis()));
+        }
         // Decide needs no timestamp alignment between its inputs (requests, transfers, operator requests):
         // each record is decided on its own against its account's state, and per-account order is per
         // partition. Not

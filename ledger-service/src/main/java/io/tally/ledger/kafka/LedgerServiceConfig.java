@@ -17,12 +17,17 @@ import java.util.Objects;
  * @param replicationFactor replicas of Streams' internal topics (1 on the embedded broker)
  * @param idempotencyRetention how long an idempotency key is remembered after its request was
  *     decided, or {@code null} for forever (the default); e.g. 24 h, as seed 002's providers keep theirs
+ * @param commitGap the least time between two commits that a caught-up decide task asks for
+ *     ({@link CommitPacer}; DESIGN.md, Commits), or {@code null} to commit on {@code commit.interval.ms}
+ *     only; default {@link #DEFAULT_COMMIT_GAP}
  */
 public record LedgerServiceConfig(
         Map<String, Object> kafka, String applicationId, Path stateDir, LedgerTopics topics, int replicationFactor,
-        Duration idempotencyRetention) {
+        Duration idempotencyRetention, Duration commitGap) {
     /** The default application id. */
     public static final String DEFAULT_APPLICATION_ID = "tally-ledger-service";
+    /** The default {@link #commitGap}. */
+    public static final Duration DEFAULT_COMMIT_GAP = Duration.ofMillis(5);
 
     public LedgerServiceConfig {
         kafka = Map.copyOf(kafka);
@@ -32,6 +37,21 @@ public record LedgerServiceConfig(
         if (idempotencyRetention != null && (idempotencyRetention.isNegative() || idempotencyRetention.isZero())) {
             throw new IllegalArgumentException("idempotency retention must be positive: " + idempotencyRetention);
         }
+        if (commitGap != null && (commitGap.isNegative() || commitGap.isZero())) {
+            throw new IllegalArgumentException("commit gap must be positive: " + commitGap);
+        }
+    }
+
+    /** The default commit gap. */
+    public LedgerServiceConfig(Map<String, Object> kafka, String applicationId, Path stateDir, LedgerTopics topics,
+            int replicationFactor, Duration idempotencyRetention) {
+        this(kafka, applicationId, stateDir, topics, replicationFactor, idempotencyRetention, DEFAULT_COMMIT_GAP);
+    }
+
+    /** This configuration with {@code commitGap} ({@code null}: commit on {@code commit.interval.ms} only). */
+    public LedgerServiceConfig withCommitGap(Duration commitGap) {
+        return new LedgerServiceConfig(kafka, applicationId, stateDir, topics, replicationFactor, idempotencyRetention,
+                commitGap);
     }
 
     /** Keys kept forever. */
