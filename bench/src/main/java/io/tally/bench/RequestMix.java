@@ -16,8 +16,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * The requests the write-side rows decide: one {@code OPEN_ACCOUNT} per account (overdraft limit
  * large enough that charges are accepted), then a seeded mix over random accounts: 40% credits, 30%
  * charges, 30% hold traffic (place a hold if the account has none, else capture part of it or
- * release it). Written to {@code ledger.requests} keyed by account, as {@code RequestPublisher}
- * would, so the real service decides them.
+ * release it). With a hot share, that share of the mixed requests are instead credits to one account,
+ * {@link #HOT_ACCOUNT} (a merchant's settlement account: it only receives, so it never runs out), and
+ * the rest are the mix above. Written to {@code ledger.requests} keyed by account, as
+ * {@code RequestPublisher} would, so the real service decides them.
  *
  * <p>Not thread-safe.
  */
@@ -27,15 +29,31 @@ public final class RequestMix {
     /** Overdraft limit of every account, minor units: charges are accepted, not rejected. */
     public static final long OVERDRAFT_LIMIT_MINOR = 1_000_000_000_000L;
 
+    /** The account a hot share goes to: account 0, which the uniform mix also touches. */
+    public static final String HOT_ACCOUNT = account(0);
+
     private final Random random = new Random(42);
     private final int accounts;
+    private final double hotShare;
     private final Map<Integer, String> openHolds = new HashMap<>();
     private long sequence;
     private int holdSequence;
 
-    /** A mix over {@code accounts} accounts ({@link #account}). */
+    /** A mix over {@code accounts} accounts ({@link #account}), none of them hot. */
     public RequestMix(int accounts) {
+        this(accounts, 0);
+    }
+
+    /**
+     * A mix over {@code accounts} accounts of which {@code hotShare} (0 to 1) of the mixed requests are
+     * credits to {@link #HOT_ACCOUNT}. With 0 the requests are the uniform mix's, the same seeded sequence.
+     */
+    public RequestMix(int accounts, double hotShare) {
+        if (hotShare < 0 || hotShare > 1) {
+            throw new IllegalArgumentException("hot share must be between 0 and 1: " + hotShare);
+        }
         this.accounts = accounts;
+        this.hotShare = hotShare;
     }
 
     /** The id of account {@code i}: {@code acct-0000042}. */
@@ -56,6 +74,10 @@ public final class RequestMix {
         String id = "r-" + n;
         String key = "k-" + n;
         long now = System.currentTimeMillis();
+        // Drawn only when there is a hot share, so that the uniform mix stays the sequence it always was.
+        if (hotShare > 0 && random.nextDouble() < hotShare) {
+            return RequestCodec.credit(id, key, HOT_ACCOUNT, CZK.code(), 1 + random.nextInt(10_000), now, null);
+        }
         int a = random.nextInt(accounts);
         String account = account(a);
         int kind = random.nextInt(10);

@@ -87,6 +87,7 @@ public final class LocalStack implements AutoCloseable {
     private BalanceCacheSink sink;
     private HostInfo projectorServer;
     private Optional<String> applicationSql = Optional.empty();
+    private Map<String, Object> ledgerDefaults = Map.of();
 
     private LocalStack(Map<String, Object> kafka, LedgerTopics topics, PostgresServer postgres,
             String description, boolean externalKafka) {
@@ -147,9 +148,35 @@ public final class LocalStack implements AutoCloseable {
      */
     public void startServices(Path stateDir, int replicationFactor, MeterRegistry metrics, Duration timeout)
             throws Exception {
-        ledger = new LedgerServiceApp(new LedgerServiceConfig(kafka, LedgerServiceConfig.DEFAULT_APPLICATION_ID,
+        startLedger(stateDir, replicationFactor, metrics, timeout);
+        startProjection(stateDir, replicationFactor, metrics, timeout);
+    }
+
+    /**
+     * Starts ledger-service alone and waits until it is RUNNING: for a run that decides first and
+     * projects afterwards ({@code ./tally demo}), so that each phase has the machine to itself.
+     *
+     * @throws Exception if it does not reach RUNNING within {@code timeout}
+     */
+    public void startLedger(Path stateDir, int replicationFactor, MeterRegistry metrics, Duration timeout)
+            throws Exception {
+        Map<String, Object> ledgerKafka = new HashMap<>(kafka);
+        ledgerDefaults.forEach(ledgerKafka::putIfAbsent);
+        ledger = new LedgerServiceApp(new LedgerServiceConfig(ledgerKafka, LedgerServiceConfig.DEFAULT_APPLICATION_ID,
                 stateDir.resolve("ledger-service"), topics, replicationFactor, idempotencyRetention), metrics);
         started.add(ledger);
+        ledger.start();
+        ledger.awaitRunning(timeout);
+    }
+
+    /**
+     * Starts the projector and the cache sink (after {@link #startLedger}) and waits until the
+     * projector is RUNNING.
+     *
+     * @throws Exception if it does not reach RUNNING within {@code timeout}
+     */
+    public void startProjection(Path stateDir, int replicationFactor, MeterRegistry metrics, Duration timeout)
+            throws Exception {
         Map<String, Object> projectorKafka = new HashMap<>(kafka);
         if (projectorServer != null) {
             projectorKafka.put(StreamsConfig.APPLICATION_SERVER_CONFIG, projectorServer.host() + ":" + projectorServer.port());
@@ -162,11 +189,22 @@ public final class LocalStack implements AutoCloseable {
         sink = new BalanceCacheSink(kafka, SERVICE_SINK_GROUP, topics, postgres.dataSource(), applicationSql)
                 .bindTo(metrics);
         started.add(sink);
-        ledger.start();
         projector.start();
         sink.start();
-        ledger.awaitRunning(timeout);
         projector.get().awaitRunning(timeout);
+    }
+
+    /**
+     * Streams properties for ledger-service only, where the passed-through Kafka properties do not set
+     * them (a bulk load's {@code commit.interval.ms}); call before {@link #startLedger}.
+     */
+    public void ledgerDefaults(Map<String, Object> defaults) {
+        ledgerDefaults = Map.copyOf(defaults);
+    }
+
+    /** ledger-service's application id, its consumer group on {@code ledger.requests}. */
+    public String ledgerApplicationId() {
+        return LedgerServiceConfig.DEFAULT_APPLICATION_ID;
     }
 
     /**
