@@ -6,8 +6,6 @@ import io.javalin.http.Handler;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tally.avro.LedgerRequest;
 import io.tally.avro.LedgerResult;
-import io.tally.avro.ResultStatus;
-import io.tally.core.RejectionCode;
 import io.tally.ledger.kafka.RequestPublisher;
 import io.tally.platform.http.BearerAuth;
 import io.tally.platform.http.BearerAuth.Scope;
@@ -28,10 +26,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -78,7 +74,7 @@ public final class LedgerHttpApi implements AutoCloseable {
     private final BearerAuth auth;
     private final Duration timeout;
     private final Clock clock;
-    private final MeterRegistry metrics;
+    private final WriteAnswers answers;
     private final WriteStages stages;
     /** Jetty's threads, which also write the responses whose outcome the reader's thread brought back. */
     private final QueuedThreadPool threads = new QueuedThreadPool(200, 8, 60_000);
@@ -100,7 +96,7 @@ public final class LedgerHttpApi implements AutoCloseable {
         this.auth = new BearerAuth(tokens);
         this.timeout = timeout;
         this.clock = clock;
-        this.metrics = metrics;
+        this.answers = new WriteAnswers(metrics);
         this.stages = new WriteStages(metrics);
         threads.setName("ledger-http");
         this.app = Javalin.create(config -> {
@@ -159,7 +155,7 @@ public final class LedgerHttpApi implements AutoCloseable {
         } else {
             fields = ((JsonBody.Parsed) read).fields();
         }
-        RequestBodies body = new RequestBodies(ctx, fields, errors);
+        RequestBodies body = new RequestBodies(ctx::pathParam, fields, errors);
         String requestId = UUID.randomUUID().toString();
         LedgerRequest request = reader.read(body, requestId, key, clock.millis());
         List<FieldError> invalid = body.errors();
@@ -198,16 +194,14 @@ public final class LedgerHttpApi implements AutoCloseable {
                         respond(ctx, result);
                         stamps.responded(result);
                     } else if (unwrap(error) instanceof TimeoutException) {
-                        count("pending", "none");
-                        ctx.status(202).header("Location", "/v1/requests/" + requestId)
-                                .json(Map.of("status", "PENDING", "requestId", requestId, "location", "/v1/requests/" + requestId));
+                        answers.count("pending", "none");
+                        ctx.status(202).header("Location", WriteAnswers.location(requestId))
+                                .json(WriteAnswers.pending(requestId));
                     } else {
                         log.error("request {} could not be published", requestId, unwrap(error));
-                        count("error", "none");
+                        answers.count("error", "none");
                         ctx.header("Retry-After", "1");
-                        HttpErrors.answer(ctx, ErrorCode.UNAVAILABLE.status(), ErrorBody.of(ErrorCode.UNAVAILABLE,
-                                "the ledger could not take the request: " + unwrap(error).getMessage())
-                                .with("status", "UNAVAILABLE"));
+                        HttpErrors.answer(ctx, ErrorCode.UNAVAILABLE.status(), WriteAnswers.unavailable(unwrap(error)));
                     }
                     return null;
                 }, threads));
@@ -222,7 +216,7 @@ public final class LedgerHttpApi implements AutoCloseable {
         }
         Optional<LedgerResult> result = outcomes.find(requestId);
         if (result.isPresent()) {
-            ctx.status(200).json(body(result.get()));
+            ctx.status(200).json(WriteAnswers.body(result.get()));
         } else if (outcomes.isPending(requestId)) {
             ctx.status(202).json(Map.of("status", "PENDING", "requestId", requestId));
         } else {
@@ -232,47 +226,12 @@ public final class LedgerHttpApi implements AutoCloseable {
         }
     }
 
-    /** The one place where an outcome becomes an HTTP status. */
-    static int statusOf(LedgerResult result) {
-        if (result.getStatus() == ResultStatus.ACCEPTED) {
-            return result.getReplayed() ? 200 : 201;
-        }
-        return RejectionCode.IDEMPOTENCY_KEY_REUSED.name().equals(result.getRejectionCode()) ? 409 : 422;
-    }
-
     private void respond(Context ctx, LedgerResult result) {
-        count(result.getStatus().name().toLowerCase(java.util.Locale.ROOT),
-                result.getRejectionCode() == null ? "none" : result.getRejectionCode());
-        ctx.status(statusOf(result)).json(body(result));
+        answers.count(result);
+        ctx.status(WriteAnswers.statusOf(result)).json(WriteAnswers.body(result));
     }
 
-    /**
-     * The JSON of an outcome: an accepted one with its event ids, version and balances after; a
-     * rejected one in the error shape, its rejection code as {@code code}, and {@code fields} empty.
-     */
-    private static Map<String, Object> body(LedgerResult r) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("status", r.getStatus().name());
-        m.put("requestId", r.getRequestId());
-        m.put("accountId", r.getAccountId());
-        m.put("idempotencyKey", r.getIdempotencyKey());
-        m.put("replayed", r.getReplayed());
-        if (r.getStatus() != ResultStatus.ACCEPTED) {
-            String code = Objects.requireNonNullElse(r.getRejectionCode(), "UNKNOWN");
-            return new ErrorBody(code, Objects.requireNonNullElse(r.getMessage(), code), List.of(), m).toJson();
-        }
-        m.put("eventIds", r.getEventIds());
-        m.put("version", r.getVersion());
-        m.put("availableMinor", r.getAvailableAfterMinor());
-        m.put("lockedMinor", r.getLockedAfterMinor());
-        return m;
-    }
-
-    private void count(String outcome, String code) {
-        metrics.counter("tally.http.requests", "outcome", outcome, "code", code).increment();
-    }
-
-    private static Throwable unwrap(Throwable t) {
+    static Throwable unwrap(Throwable t) {
         while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException)
                 && t.getCause() != null) {
             t = t.getCause();
