@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * with a status URL when the outcome is not back in time, 401 without a valid bearer token, 403
  * without the endpoint's scope ({@link BearerAuth}). Amounts are integer minor units. Each endpoint's
  * body is read by its {@link WriteRequests} reader; the operations routes are every service's
- * ({@link OpsRoutes}).
+ * ({@link OpsRoutes}). {@code POST /v1/batch} takes up to 1,000 writes at once, each decided on its own
+ * ({@link BatchWrites}).
  *
  * <p>Input is strict (issue 21; DESIGN.md, HTTP): a write's body is one JSON object declared
  * {@code application/json} (415 otherwise), at most {@value #MAX_BODY_BYTES} bytes (413), without
@@ -105,14 +106,11 @@ public final class LedgerHttpApi implements AutoCloseable {
             config.http.maxRequestSize = MAX_BODY_BYTES;
             HttpErrors.configure(config);
         });
-        app.post("/v1/accounts", write(WriteRequests::openAccount));
-        app.post("/v1/accounts/{accountId}/credits", write(WriteRequests::credit));
-        app.post("/v1/accounts/{accountId}/charges", write(WriteRequests::charge));
-        app.post("/v1/accounts/{accountId}/holds", write(WriteRequests::placeHold));
-        app.post("/v1/holds/{holdId}/captures", write(WriteRequests::captureHold));
-        app.post("/v1/holds/{holdId}/releases", write(WriteRequests::releaseHold));
-        app.post("/v1/charges/{chargeId}/refunds", write(WriteRequests::refundCharge));
-        app.post("/v1/transfers", write(WriteRequests::transfer));
+        for (WriteRequests.Route route : WriteRequests.ROUTES) {
+            app.post(route.template(), write(route.reader()));
+        }
+        BatchWrites batch = new BatchWrites(publisher, outcomes, timeout, clock, answers, metrics, threads);
+        app.post("/v1/batch", auth.require(Scope.WRITE, batch::write));
         app.get("/v1/requests/{requestId}", auth.require(Scope.READ, this::status));
         // Liveness: the process answers. Readiness (also /health): Kafka Streams is RUNNING, so writes are decided.
         OpsRoutes.install(app, OpsRoutes.Readiness.of(ready), metrics);
