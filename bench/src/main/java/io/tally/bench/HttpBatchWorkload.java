@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -69,7 +70,9 @@ public final class HttpBatchWorkload implements Workload {
             api.start("127.0.0.1", 0);
             URI batch = URI.create("http://127.0.0.1:" + api.port() + "/v1/batch");
             String run = Long.toString(System.nanoTime(), 36);
-            OpenLoad.Sender send = sequence -> post(http, batch, body(run, sequence, batchSize, o.httpAccounts()), batchSize);
+            AtomicReference<Throwable> firstError = new AtomicReference<>();
+            OpenLoad.Sender send = sequence -> post(http, batch, body(run, sequence, batchSize, o.httpAccounts()), batchSize)
+                    .whenComplete((ok, e) -> firstError.compareAndSet(null, e));
             env.progress("batch: %,d accounts open; %,d req/s offered as %d batches/s of %,d for %d s after %d s warm-up;"
                     + " commit.interval.ms %d", o.httpAccounts(), batchesPerS * batchSize, batchesPerS, batchSize,
                     o.durationS(), o.warmupS(), commitIntervalMs);
@@ -78,6 +81,9 @@ public final class HttpBatchWorkload implements Workload {
                     Duration.ofSeconds(o.durationS()), DRAIN);
             String where = breakdown.describe((long) batchesPerS * batchSize * (o.warmupS() + o.durationS()));
             double decidedPerS = subject.achievedPerS() * batchSize;
+            if (firstError.get() != null) {
+                env.progress("batch: the first failed batch: %s", firstError.get());
+            }
             env.progress("batch ledger-service at %,d req/s offered: %,.0f req/s decided; per batch %s; %s",
                     batchesPerS * batchSize, decidedPerS, subject.describe(), where);
             boolean met = subject.errors() == 0 && decidedPerS >= GOAL_PER_S && subject.ms(99) <= GOAL_P99_MS;
@@ -109,11 +115,13 @@ public final class HttpBatchWorkload implements Workload {
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenApply(response -> {
             if (response.statusCode() != 200) {
-                throw new IllegalStateException("HTTP " + response.statusCode());
+                throw new IllegalStateException("HTTP " + response.statusCode() + ": "
+                        + response.body().substring(0, Math.min(300, response.body().length())));
             }
             int accepted = occurrences(response.body(), "{\"status\":201,");
             if (accepted != size) {
-                throw new IllegalStateException(accepted + " of " + size + " items accepted");
+                throw new IllegalStateException(accepted + " of " + size + " items accepted: "
+                        + response.body().substring(0, Math.min(300, response.body().length())));
             }
             return response;
         });
