@@ -27,21 +27,26 @@ import java.util.OptionalInt;
  *     0: none (commits on {@code commit.interval.ms} only); empty: the service's own default
  * @param separateProcesses whether the embedded broker and the HTTP load generator run in JVMs of their
  *     own, as a deployment runs them (the default), rather than in the bench's, beside the services measured
+ * @param batchSize write requests per {@code POST /v1/batch} of the batch workload (1 to 1,000); its
+ *     offered load is {@code ratePerS} requests per second, so {@code ratePerS / batchSize} batches
  */
 public record BenchOptions(int rounds, int partitions, int accounts, int requests, int events, int eventAccounts,
         int rows, int reconcileAccounts, int ratePerS, int durationS, int warmupS, int searchSteps, int httpAccounts,
         int memoryAccounts, int memoryEvents, OptionalInt commitIntervalMs, OptionalInt commitGapMs,
-        boolean separateProcesses) {
+        boolean separateProcesses, int batchSize) {
 
     public BenchOptions {
         if (rounds < 1 || partitions < 1) {
             throw new IllegalArgumentException("rounds and partitions must be at least 1");
+        }
+        if (batchSize < 1 || batchSize > 1_000) {
+            throw new IllegalArgumentException("the batch size must be 1 to 1,000 (POST /v1/batch's limit); was " + batchSize);
         }
     }
 
     /** The defaults: a few minutes in total on 2 cores. */
     public static BenchOptions defaults() {
         return new BenchOptions(2, 4, 100_000, 100_000, 200_000, 2_000, 200_000, 1_000_000, 1_000, 20, 5, 3, 10_000,
-                100_000, 300_000, OptionalInt.empty(), OptionalInt.empty(), true);
+                100_000, 300_000, OptionalInt.empty(), OptionalInt.empty(), true, 1_000);
     }
 }

@@ -22,7 +22,8 @@ public final class BenchRunner {
     /** Every workload, in the order {@code ./tally bench} without names runs them. */
     public static List<Workload> all() {
         return List.of(new WritePathWorkload(), new RebuildWorkload(), new CacheSinkWorkload(),
-                new ReconcileWorkload(), new HttpLatencyWorkload(), new MemoryWorkload());
+                new ReconcileWorkload(), new HttpLatencyWorkload(), new HttpBatchWorkload(),
+                new MemoryWorkload());
     }
 
     /** The names of {@link #all()}. */

@@ -21,9 +21,9 @@ import picocli.CommandLine.Parameters;
  * or PostgreSQL could not start.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Benchmarks: write path, rebuild, cache sink, reconciler, HTTP latency and memory, each against"
+        description = {"Benchmarks: write path, rebuild, cache sink, reconciler, HTTP latency, HTTP batches and memory, each against"
                 + " a raw Kafka or PostgreSQL baseline measured in the same run.",
-                "Workloads: write, rebuild, sink, reconcile, http, memory (default: all)."})
+                "Workloads: write, rebuild, sink, reconcile, http, batch, memory (default: all)."})
 public final class BenchCommand implements Callable<Integer> {
     private static final BenchOptions D = BenchOptions.defaults();
 
@@ -99,12 +99,16 @@ public final class BenchCommand implements Callable<Integer> {
             + " own JVM, beside the services measured (default: each in a JVM of its own, as a deployment runs them).")
     boolean inOneJvm;
 
+    @Option(names = "--batch-size", description = "batch: write requests per POST /v1/batch, 1 to 1,000; --rate is"
+            + " requests (not batches) per second (default: ${DEFAULT-VALUE}).")
+    int batchSize = D.batchSize();
+
     @Override
     public Integer call() {
         BenchOptions options = new BenchOptions(rounds, partitions, accounts, requests, events, eventAccounts, rows,
                 reconcileAccounts, rate, durationS, warmupS, searchSteps, httpAccounts, memoryAccounts, memoryEvents,
                 commitIntervalMs == null ? OptionalInt.empty() : OptionalInt.of(commitIntervalMs),
-                commitGapMs == null ? OptionalInt.empty() : OptionalInt.of(commitGapMs), !inOneJvm);
+                commitGapMs == null ? OptionalInt.empty() : OptionalInt.of(commitGapMs), !inOneJvm, batchSize);
         List<Row> results;
         try {
             results = BenchRunner.run(workloads, options, Optional.ofNullable(bootstrapServers),

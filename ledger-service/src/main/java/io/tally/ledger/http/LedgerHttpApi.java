@@ -6,8 +6,6 @@ import io.javalin.http.Handler;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tally.avro.LedgerRequest;
 import io.tally.avro.LedgerResult;
-import io.tally.avro.ResultStatus;
-import io.tally.core.RejectionCode;
 import io.tally.ledger.kafka.RequestPublisher;
 import io.tally.platform.http.BearerAuth;
 import io.tally.platform.http.BearerAuth.Scope;
@@ -28,10 +26,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -53,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * with a status URL when the outcome is not back in time, 401 without a valid bearer token, 403
  * without the endpoint's scope ({@link BearerAuth}). Amounts are integer minor units. Each endpoint's
  * body is read by its {@link WriteRequests} reader; the operations routes are every service's
- * ({@link OpsRoutes}).
+ * ({@link OpsRoutes}). {@code POST /v1/batch} takes up to 1,000 writes at once, each decided on its own
+ * ({@link BatchWrites}).
  *
  * <p>Input is strict (issue 21; DESIGN.md, HTTP): a write's body is one JSON object declared
  * {@code application/json} (415 otherwise), at most {@value #MAX_BODY_BYTES} bytes (413), without
@@ -78,7 +75,7 @@ public final class LedgerHttpApi implements AutoCloseable {
     private final BearerAuth auth;
     private final Duration timeout;
     private final Clock clock;
-    private final MeterRegistry metrics;
+    private final WriteAnswers answers;
     private final WriteStages stages;
     /** Jetty's threads, which also write the responses whose outcome the reader's thread brought back. */
     private final QueuedThreadPool threads = new QueuedThreadPool(200, 8, 60_000);
@@ -100,7 +97,7 @@ public final class LedgerHttpApi implements AutoCloseable {
         this.auth = new BearerAuth(tokens);
         this.timeout = timeout;
         this.clock = clock;
-        this.metrics = metrics;
+        this.answers = new WriteAnswers(metrics);
         this.stages = new WriteStages(metrics);
         threads.setName("ledger-http");
         this.app = Javalin.create(config -> {
@@ -109,14 +106,11 @@ public final class LedgerHttpApi implements AutoCloseable {
             config.http.maxRequestSize = MAX_BODY_BYTES;
             HttpErrors.configure(config);
         });
-        app.post("/v1/accounts", write(WriteRequests::openAccount));
-        app.post("/v1/accounts/{accountId}/credits", write(WriteRequests::credit));
-        app.post("/v1/accounts/{accountId}/charges", write(WriteRequests::charge));
-        app.post("/v1/accounts/{accountId}/holds", write(WriteRequests::placeHold));
-        app.post("/v1/holds/{holdId}/captures", write(WriteRequests::captureHold));
-        app.post("/v1/holds/{holdId}/releases", write(WriteRequests::releaseHold));
-        app.post("/v1/charges/{chargeId}/refunds", write(WriteRequests::refundCharge));
-        app.post("/v1/transfers", write(WriteRequests::transfer));
+        for (WriteRequests.Route route : WriteRequests.ROUTES) {
+            app.post(route.template(), write(route.reader()));
+        }
+        BatchWrites batch = new BatchWrites(publisher, outcomes, timeout, clock, answers, metrics, threads);
+        app.post("/v1/batch", auth.require(Scope.WRITE, batch::write));
         app.get("/v1/requests/{requestId}", auth.require(Scope.READ, this::status));
         // Liveness: the process answers. Readiness (also /health): Kafka Streams is RUNNING, so writes are decided.
         OpsRoutes.install(app, OpsRoutes.Readiness.of(ready), metrics);
@@ -159,7 +153,7 @@ public final class LedgerHttpApi implements AutoCloseable {
         } else {
             fields = ((JsonBody.Parsed) read).fields();
         }
-        RequestBodies body = new RequestBodies(ctx, fields, errors);
+        RequestBodies body = new RequestBodies(ctx::pathParam, fields, errors);
         String requestId = UUID.randomUUID().toString();
         LedgerRequest request = reader.read(body, requestId, key, clock.millis());
         List<FieldError> invalid = body.errors();
@@ -198,16 +192,14 @@ public final class LedgerHttpApi implements AutoCloseable {
                         respond(ctx, result);
                         stamps.responded(result);
                     } else if (unwrap(error) instanceof TimeoutException) {
-                        count("pending", "none");
-                        ctx.status(202).header("Location", "/v1/requests/" + requestId)
-                                .json(Map.of("status", "PENDING", "requestId", requestId, "location", "/v1/requests/" + requestId));
+                        answers.count("pending", "none");
+                        ctx.status(202).header("Location", WriteAnswers.location(requestId))
+                                .json(WriteAnswers.pending(requestId));
                     } else {
                         log.error("request {} could not be published", requestId, unwrap(error));
-                        count("error", "none");
+                        answers.count("error", "none");
                         ctx.header("Retry-After", "1");
-                        HttpErrors.answer(ctx, ErrorCode.UNAVAILABLE.status(), ErrorBody.of(ErrorCode.UNAVAILABLE,
-                                "the ledger could not take the request: " + unwrap(error).getMessage())
-                                .with("status", "UNAVAILABLE"));
+                        HttpErrors.answer(ctx, ErrorCode.UNAVAILABLE.status(), WriteAnswers.unavailable(unwrap(error)));
                     }
                     return null;
                 }, threads));
@@ -222,7 +214,7 @@ public final class LedgerHttpApi implements AutoCloseable {
         }
         Optional<LedgerResult> result = outcomes.find(requestId);
         if (result.isPresent()) {
-            ctx.status(200).json(body(result.get()));
+            ctx.status(200).json(WriteAnswers.body(result.get()));
         } else if (outcomes.isPending(requestId)) {
             ctx.status(202).json(Map.of("status", "PENDING", "requestId", requestId));
         } else {
@@ -232,47 +224,12 @@ public final class LedgerHttpApi implements AutoCloseable {
         }
     }
 
-    /** The one place where an outcome becomes an HTTP status. */
-    static int statusOf(LedgerResult result) {
-        if (result.getStatus() == ResultStatus.ACCEPTED) {
-            return result.getReplayed() ? 200 : 201;
-        }
-        return RejectionCode.IDEMPOTENCY_KEY_REUSED.name().equals(result.getRejectionCode()) ? 409 : 422;
-    }
-
     private void respond(Context ctx, LedgerResult result) {
-        count(result.getStatus().name().toLowerCase(java.util.Locale.ROOT),
-                result.getRejectionCode() == null ? "none" : result.getRejectionCode());
-        ctx.status(statusOf(result)).json(body(result));
+        answers.count(result);
+        ctx.status(WriteAnswers.statusOf(result)).json(WriteAnswers.body(result));
     }
 
-    /**
-     * The JSON of an outcome: an accepted one with its event ids, version and balances after; a
-     * rejected one in the error shape, its rejection code as {@code code}, and {@code fields} empty.
-     */
-    private static Map<String, Object> body(LedgerResult r) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("status", r.getStatus().name());
-        m.put("requestId", r.getRequestId());
-        m.put("accountId", r.getAccountId());
-        m.put("idempotencyKey", r.getIdempotencyKey());
-        m.put("replayed", r.getReplayed());
-        if (r.getStatus() != ResultStatus.ACCEPTED) {
-            String code = Objects.requireNonNullElse(r.getRejectionCode(), "UNKNOWN");
-            return new ErrorBody(code, Objects.requireNonNullElse(r.getMessage(), code), List.of(), m).toJson();
-        }
-        m.put("eventIds", r.getEventIds());
-        m.put("version", r.getVersion());
-        m.put("availableMinor", r.getAvailableAfterMinor());
-        m.put("lockedMinor", r.getLockedAfterMinor());
-        return m;
-    }
-
-    private void count(String outcome, String code) {
-        metrics.counter("tally.http.requests", "outcome", outcome, "code", code).increment();
-    }
-
-    private static Throwable unwrap(Throwable t) {
+    static Throwable unwrap(Throwable t) {
         while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException)
                 && t.getCause() != null) {
             t = t.getCause();

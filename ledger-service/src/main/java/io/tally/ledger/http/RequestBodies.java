@@ -1,7 +1,6 @@
 package io.tally.ledger.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.javalin.http.Context;
 import io.tally.core.Currency;
 import io.tally.core.Ids;
 import io.tally.platform.http.FieldError;
@@ -11,6 +10,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * Reads one write request's inputs (its path parameters and its JSON body) for a request, collecting
@@ -26,21 +26,45 @@ import java.util.Optional;
  * When the body was not a JSON object its error is already in the list and body fields read as
  * absent without further errors, so the path parameters and headers are still judged.
  *
- * <p>Not thread-safe: one instance per HTTP request.
+ * <p>The path parameters come from a function, so that a single write (Javalin's {@code pathParam}) and
+ * an item of a batch ({@link BatchWrites}: the item's path matched against its route) are read by the
+ * same readers. Errors name a path parameter as {@code pathPrefix + name} and a body member as
+ * {@code bodyPrefix + member}: both prefixes are empty for a single write, {@code requests[2].path.}
+ * and {@code requests[2].body.} for a batch's third item.
+ *
+ * <p>Not thread-safe: one instance per HTTP request (per batch item).
  */
 final class RequestBodies {
-    private final Context ctx;
+    private final UnaryOperator<String> pathParams;
+    private final String pathPrefix;
     private final JsonFields body;
+    private final String bodyPrefix;
     private final List<FieldError> errors;
 
     /**
-     * @param ctx the request, for its path parameters
+     * The inputs of a single write: errors name the parameter or member as it stands.
+     *
+     * @param pathParams the request's path parameters by name (Javalin's {@code ctx::pathParam}, decoded)
      * @param body the body's members, or {@code null} when the body was malformed (its error in {@code errors})
      * @param errors the errors found so far (headers, the body); this adds to it
      */
-    RequestBodies(Context ctx, JsonFields body, List<FieldError> errors) {
-        this.ctx = ctx;
+    RequestBodies(UnaryOperator<String> pathParams, JsonFields body, List<FieldError> errors) {
+        this(pathParams, "", body, "", errors);
+    }
+
+    /**
+     * @param pathParams the path parameters by name, each decoded (never null for a parameter the route has)
+     * @param pathPrefix put before a path parameter's name in its errors
+     * @param body the body's members, or {@code null} when the body was malformed (its error in {@code errors})
+     * @param bodyPrefix put before a body member's name in its errors
+     * @param errors the errors found so far; this adds to it
+     */
+    RequestBodies(UnaryOperator<String> pathParams, String pathPrefix, JsonFields body, String bodyPrefix,
+            List<FieldError> errors) {
+        this.pathParams = pathParams;
+        this.pathPrefix = pathPrefix;
         this.body = body;
+        this.bodyPrefix = bodyPrefix;
         this.errors = errors;
     }
 
@@ -52,36 +76,38 @@ final class RequestBodies {
     /** Every error: those found while reading, then one per body member the reader did not read. Call once, after reading. */
     List<FieldError> errors() {
         if (body != null) {
-            errors.addAll(body.unknownFieldErrors());
+            body.unknownFieldErrors().forEach(e -> errors.add(new FieldError(bodyPrefix + e.field(), e.message())));
         }
         return errors;
     }
 
     /** Adds an error about {@code field} that the reader found by a rule of its own. */
     void refuse(String field, String message) {
-        errors.add(new FieldError(field, message));
+        errors.add(new FieldError(bodyPrefix + field, message));
     }
 
     /** The path parameter {@code name} as a name (account id, hold id), or null after an error. */
     String pathName(String name) {
-        return checked(ctx.pathParam(name), FieldRules.name(name, ctx.pathParam(name)));
+        String value = pathParams.apply(name);
+        return checked(value, FieldRules.name(pathPrefix + name, value));
     }
 
     /** The path parameter {@code name} as an event id ({@code <account id>:<version>}), or null after an error. */
     String pathEventId(String name) {
-        return checked(ctx.pathParam(name), FieldRules.eventId(name, ctx.pathParam(name)));
+        String value = pathParams.apply(name);
+        return checked(value, FieldRules.eventId(pathPrefix + name, value));
     }
 
     /** The body member {@code field} as a name (account id, hold id), or null (absent and optional, or an error). */
     String name(String field, boolean required) {
         String id = string(field, required);
-        return id == null ? null : checked(id, FieldRules.name(field, id));
+        return id == null ? null : checked(id, FieldRules.name(bodyPrefix + field, id));
     }
 
     /** The optional free-text member {@code reference} (FreeText's rule), or null. */
     String reference() {
         String text = string("reference", false);
-        return text == null ? null : checked(text, FieldRules.freeText("reference", text));
+        return text == null ? null : checked(text, FieldRules.freeText(bodyPrefix + "reference", text));
     }
 
     /** The body member {@code field} as a whole number of minor units, or null. */
@@ -91,7 +117,7 @@ final class RequestBodies {
             return null;
         }
         if (!n.isIntegralNumber() || !n.canConvertToLong()) {
-            errors.add(new FieldError(field, "must be a whole number of minor units that fits in 64 bits"));
+            errors.add(new FieldError(bodyPrefix + field, "must be a whole number of minor units that fits in 64 bits"));
             return null;
         }
         return n.asLong();
@@ -101,7 +127,7 @@ final class RequestBodies {
     String currency() {
         String code = string("currency", true);
         if (code != null && !Currency.isValidCode(code)) {
-            errors.add(new FieldError("currency", "must be 1-12 upper-case letters or digits; was '"
+            errors.add(new FieldError(bodyPrefix + "currency", "must be 1-12 upper-case letters or digits; was '"
                     + Ids.printable(code) + "'"));
             return null;
         }
@@ -117,7 +143,7 @@ final class RequestBodies {
         try {
             return Instant.parse(text).toEpochMilli();
         } catch (DateTimeParseException | ArithmeticException e) { // ArithmeticException: past epoch milliseconds' range
-            errors.add(new FieldError(field, "must be an ISO-8601 instant such as 2026-11-23T12:00:00Z"));
+            errors.add(new FieldError(bodyPrefix + field, "must be an ISO-8601 instant such as 2026-11-23T12:00:00Z"));
             return null;
         }
     }
@@ -129,7 +155,7 @@ final class RequestBodies {
             return null;
         }
         if (!n.isTextual()) {
-            errors.add(new FieldError(field, "must be a string"));
+            errors.add(new FieldError(bodyPrefix + field, "must be a string"));
             return null;
         }
         return n.asText();
@@ -143,7 +169,7 @@ final class RequestBodies {
         JsonNode n = body.get(field);
         if (n == null || n.isNull()) {
             if (required) {
-                errors.add(new FieldError(field, "is required"));
+                errors.add(new FieldError(bodyPrefix + field, "is required"));
             }
             return null;
         }

@@ -4,6 +4,12 @@ import io.tally.avro.LedgerRequest;
 import io.tally.core.Currency;
 import io.tally.core.Ids;
 import io.tally.schemas.codec.RequestCodec;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * What each write endpoint of {@link LedgerHttpApi} reads from its path and body, and the request it
@@ -14,6 +20,47 @@ import io.tally.schemas.codec.RequestCodec;
  */
 final class WriteRequests {
     private WriteRequests() {}
+
+    /**
+     * Every write endpoint, all {@code POST}: {@link LedgerHttpApi} serves each, and a batch item
+     * ({@link BatchWrites}) names one by its path.
+     */
+    static final List<Route> ROUTES = List.of(
+            new Route("/v1/accounts", WriteRequests::openAccount),
+            new Route("/v1/accounts/{accountId}/credits", WriteRequests::credit),
+            new Route("/v1/accounts/{accountId}/charges", WriteRequests::charge),
+            new Route("/v1/accounts/{accountId}/holds", WriteRequests::placeHold),
+            new Route("/v1/holds/{holdId}/captures", WriteRequests::captureHold),
+            new Route("/v1/holds/{holdId}/releases", WriteRequests::releaseHold),
+            new Route("/v1/charges/{chargeId}/refunds", WriteRequests::refundCharge),
+            new Route("/v1/transfers", WriteRequests::transfer));
+
+    /** A write endpoint's path template ({@code {name}} segments are parameters) and its reader. */
+    record Route(String template, Reader reader) {
+        /** {@code path}'s parameters by name (decoded) if it matches, empty if not; throws IllegalArgumentException for a bad escape. */
+        Optional<Map<String, String>> match(String path) {
+            String[] want = template.split("/", -1);
+            String[] have = path.split("/", -1);
+            if (want.length != have.length) {
+                return Optional.empty();
+            }
+            Map<String, String> params = new HashMap<>();
+            for (int i = 0; i < want.length; i++) {
+                if (want[i].startsWith("{")) {
+                    params.put(want[i].substring(1, want[i].length() - 1), decode(have[i]));
+                } else if (!want[i].equals(have[i])) {
+                    return Optional.empty();
+                }
+            }
+            return Optional.of(params);
+        }
+
+        /** A path segment's percent-escapes decoded as UTF-8; {@code +} is itself, as in a path. */
+        private static String decode(String segment) {
+            return segment.indexOf('%') < 0 ? segment
+                    : URLDecoder.decode(segment.replace("+", "%2B"), StandardCharsets.UTF_8);
+        }
+    }
 
     /** The request of one write endpoint. */
     @FunctionalInterface

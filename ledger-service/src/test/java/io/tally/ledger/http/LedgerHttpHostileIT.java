@@ -362,7 +362,8 @@ class LedgerHttpHostileIT {
     /**
      * Each write endpoint reads exactly the members its OpenAPI body declares (additionalProperties
      * false): a body with every declared member of the wrong type, plus one undeclared, is refused for
-     * each declared member's type and for the undeclared one as unknown, and for nothing else.
+     * each declared member's type and for the undeclared one as unknown, and for nothing else; sent alone
+     * and as the items of one batch, whose item members are those the batch's document declares.
      */
     @Order(4)
     @Test
@@ -370,9 +371,11 @@ class LedgerHttpHostileIT {
         JsonNode openApi = JSON.readTree(fixture.http.send(fixture.to("/openapi.json").build(),
                 HttpResponse.BodyHandlers.ofString()).body());
         int endpoints = 0;
+        List<String> items = new ArrayList<>();
+        List<List<String>> itemMembers = new ArrayList<>();
         for (Map.Entry<String, JsonNode> entry : openApi.get("paths").properties()) {
             JsonNode post = entry.getValue().get("post");
-            if (post == null) {
+            if (post == null || entry.getKey().equals("/v1/batch")) {
                 continue;
             }
             endpoints++;
@@ -397,8 +400,41 @@ class LedgerHttpHostileIT {
             }
             assertThat(wrongType).as(uri + ": " + refused.body()).containsExactlyInAnyOrderElementsOf(members);
             assertThat(unknown).as(uri).containsExactly("undeclared");
+            items.add("{\"method\":\"POST\",\"path\":\"" + uri + "\",\"idempotencyKey\":\"openapi-batch-" + endpoints
+                    + "\",\"body\":" + body + ",\"undeclared\":1}");
+            itemMembers.add(members);
         }
         assertThat(endpoints).isEqualTo(8);
+
+        JsonNode batch = openApi.at("/paths/~1v1~1batch/post/requestBody/content/application~1json/schema");
+        assertThat(batch.get("additionalProperties").asBoolean(true)).isFalse();
+        assertThat(iterable(batch.get("properties").fieldNames())).containsExactly("requests");
+        JsonNode item = batch.at("/properties/requests/items");
+        assertThat(item.get("additionalProperties").asBoolean(true)).isFalse();
+        assertThat(iterable(item.get("properties").fieldNames())).containsExactly("method", "path", "idempotencyKey", "body");
+        HttpResponse<String> answered = fixture.post("/v1/batch", null, LedgerHttpFixture.WRITER,
+                "{\"requests\":[" + String.join(",", items) + "]}");
+        assertThat(answered.statusCode()).as(answered.body()).isEqualTo(200);
+        JsonNode results = JSON.readTree(answered.body()).get("results");
+        for (int i = 0; i < items.size(); i++) {
+            String at = "requests[" + i + "]";
+            assertThat(results.get(i).get("status").asInt()).as(results.get(i).toString()).isEqualTo(400);
+            List<String> wrongType = new ArrayList<>();
+            List<String> unknown = new ArrayList<>();
+            for (JsonNode field : results.get(i).at("/body/fields")) {
+                (field.get("message").asText().equals("is not a field of this request") ? unknown : wrongType)
+                        .add(field.get("field").asText());
+            }
+            assertThat(wrongType).as(results.get(i).toString())
+                    .containsExactlyInAnyOrderElementsOf(itemMembers.get(i).stream().map(m -> at + ".body." + m).toList());
+            assertThat(unknown).as(at).containsExactly(at + ".body.undeclared", at + ".undeclared");
+        }
+    }
+
+    private static List<String> iterable(java.util.Iterator<String> names) {
+        List<String> list = new ArrayList<>();
+        names.forEachRemaining(list::add);
+        return list;
     }
 
     private static JsonNode expect201(HttpResponse<String> response) throws Exception {
