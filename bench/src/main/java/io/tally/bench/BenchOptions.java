@@ -23,8 +23,8 @@ import java.util.OptionalInt;
  * @param memoryEvents mixed requests (about one event each) loaded after them
  * @param commitIntervalMs ledger-service's {@code commit.interval.ms} for the write path, HTTP and memory
  *     rows (also given to their baselines); empty: the service's own default
- * @param commitGapMs ledger-service's commit gap ({@code LedgerServiceConfig.commitGap}) for the same rows;
- *     0: none (commits on {@code commit.interval.ms} only); empty: the service's own default
+ * @param commitGapMs ledger-service's commit gap ({@code LedgerServiceConfig.commitGap}, the opt-in commit
+ *     pacer) for the same rows; 0 or empty: none, commits on {@code commit.interval.ms} only (the default)
  * @param separateProcesses whether the embedded broker and the HTTP load generator run in JVMs of their
  *     own, as a deployment runs them (the default), rather than in the bench's, beside the services measured
  * @param batchSize write requests per {@code POST /v1/batch} of the batch workload (1 to 1,000); its

@@ -79,9 +79,6 @@ final class HttpBreakdown {
         s.append(String.format(Locale.ROOT, "; stream thread commit latency avg %.1f / max %.1f ms, %.1f commits/s",
                 streamsGauge("kafka.stream.thread.commit.latency.avg"), streamsGauge("kafka.stream.thread.commit.latency.max"),
                 streamsGauge("kafka.stream.thread.commit.rate")));
-        s.append(String.format(Locale.ROOT, "; record age when decide saw it (Streams' source-node e2e) avg %.1f / max %.1f ms",
-                streamsMax("kafka.stream.processor.node.record.e2e.latency.avg"),
-                streamsMax("kafka.stream.processor.node.record.e2e.latency.max")));
         s.append(String.format(Locale.ROOT, "; CPU ms per 1,000 requests: service process %.0f",
                 (processCpuNs() - processCpuBefore) / 1e6 / per));
         if (loadProcessCpuNs >= 0) {
@@ -116,12 +113,6 @@ final class HttpBreakdown {
     private double streamsGauge(String name) {
         return registry.find(name).gauges().stream().mapToDouble(g -> g.value()).filter(v -> !Double.isNaN(v))
                 .reduce(Double::sum).orElse(Double.NaN);
-    }
-
-    /** The largest of a Kafka Streams metric over its tags (nodes, tasks); NaN if absent. */
-    private double streamsMax(String name) {
-        return registry.find(name).gauges().stream().mapToDouble(g -> g.value()).filter(v -> !Double.isNaN(v))
-                .max().orElse(Double.NaN);
     }
 
     private double commitsRequested() {

@@ -117,8 +117,7 @@ public final class WritePathWorkload implements Workload {
     /** The commit gap in force, for the notes. */
     static String commitGap(BenchEnvironment env) {
         OptionalInt gapMs = env.options().commitGapMs();
-        return gapMs.isEmpty() ? LedgerServiceConfig.DEFAULT_COMMIT_GAP.toMillis() + " ms"
-                : gapMs.getAsInt() == 0 ? "none" : gapMs.getAsInt() + " ms";
+        return gapMs.isEmpty() || gapMs.getAsInt() == 0 ? "none" : gapMs.getAsInt() + " ms";
     }
 
     private static Run decide(BenchEnvironment env, LedgerTopics topics, Map<TopicPartition, Long> end)

@@ -90,9 +90,9 @@ public final class BenchCommand implements Callable<Integer> {
             + " (default: the service's own default).")
     Integer commitIntervalMs;
 
-    @Option(names = "--commit-gap-ms", description = "ledger-service's least time between two commits a caught-up task"
-            + " asks for, for write, http and memory; 0: none, commit on commit.interval.ms only (default: the"
-            + " service's own default).")
+    @Option(names = "--commit-gap-ms", description = "Turn on ledger-service's commit pacer for write, http, batch and"
+            + " memory: the least time between two commits a caught-up task asks for; 0: none, commit on"
+            + " commit.interval.ms only (default: none, as the service).")
     Integer commitGapMs;
 
     @Option(names = "--in-one-jvm", description = "Run the embedded broker and the HTTP load generator in the bench's"

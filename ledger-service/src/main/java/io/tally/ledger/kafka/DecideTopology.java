@@ -60,9 +60,9 @@ public final class DecideTopology {
         return buildTopology(topics, metrics, null);
     }
 
-    /** Builds the topology with the default commit gap ({@link LedgerServiceConfig#DEFAULT_COMMIT_GAP}). */
+    /** Builds the topology without a commit pacer (commits on {@code commit.interval.ms}). */
     public static Topology buildTopology(LedgerTopics topics, MeterRegistry metrics, Duration idempotencyRetention) {
-        return buildTopology(topics, metrics, idempotencyRetention, LedgerServiceConfig.DEFAULT_COMMIT_GAP);
+        return buildTopology(topics, metrics, idempotencyRetention, null);
     }
 
     /**
