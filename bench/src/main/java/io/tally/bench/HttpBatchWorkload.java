@@ -1,24 +1,15 @@
 package io.tally.bench;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.tally.ledger.http.LedgerHttpApi;
-import io.tally.ledger.http.PendingOutcomes;
-import io.tally.ledger.kafka.LedgerServiceApp;
-import io.tally.ledger.kafka.RequestPublisher;
-import io.tally.platform.http.Tokens;
-import io.tally.schemas.LedgerTopics;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.common.TopicPartition;
 
 /**
  * Bulk writes over HTTP (issue 15, item 5): {@code POST /v1/batch} of {@link BenchOptions#batchSize}
@@ -36,7 +27,7 @@ public final class HttpBatchWorkload implements Workload {
     public static final double GOAL_PER_S = 20_000;
     public static final double GOAL_P99_MS = 50;
     private static final Duration DRAIN = Duration.ofSeconds(30);
-    private static final String TOKEN = "bench-" + Tokens.generate();
+    private static final String TOKEN = BenchLedgerHttp.TOKEN;
 
     @Override
     public String name() {
@@ -48,26 +39,12 @@ public final class HttpBatchWorkload implements Workload {
         BenchOptions o = env.options();
         int batchSize = o.batchSize();
         int batchesPerS = Math.max(1, o.ratePerS() / batchSize);
-        LedgerTopics topics = env.newTopics("batch");
-        new RequestMix(o.httpAccounts()).write(env.kafka(), topics, 0);
-        Map<TopicPartition, Long> opens = StreamsTiming.endOffsets(env.kafka(), topics.requests().name());
-        String applicationId = BenchEnvironment.unique("batch-ledger");
         int commitIntervalMs = WritePathWorkload.commitIntervalMs(env);
-        SimpleMeterRegistry serviceMetrics = new SimpleMeterRegistry();
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build();
-        try (LedgerServiceApp service = new LedgerServiceApp(WritePathWorkload.serviceConfig(env, applicationId, topics),
-                        serviceMetrics);
-                RequestPublisher publisher = new RequestPublisher(env.kafka(), topics);
-                PendingOutcomes outcomes = new PendingOutcomes(env.kafka(), topics, 100_000);
-                LedgerHttpApi api = new LedgerHttpApi(publisher, outcomes,
-                        Tokens.parse(List.of(Tokens.hash(TOKEN) + ":write,read:bench")), Duration.ofSeconds(10),
-                        () -> true, serviceMetrics, Clock.systemUTC())) {
-            service.start();
-            service.awaitRunning(Duration.ofMinutes(2));
-            StreamsTiming.awaitCommitted(env.kafka(), applicationId, opens, Duration.ofMinutes(10));
-            api.start("127.0.0.1", 0);
-            URI batch = URI.create("http://127.0.0.1:" + api.port() + "/v1/batch");
+        try (BenchLedgerHttp stack = new BenchLedgerHttp(env, "batch")) {
+            MeterRegistry serviceMetrics = stack.metrics();
+            URI batch = URI.create(stack.baseUrl() + "/v1/batch");
             String run = Long.toString(System.nanoTime(), 36);
             AtomicReference<Throwable> firstError = new AtomicReference<>();
             OpenLoad.Sender send = sequence -> post(http, batch, body(run, sequence, batchSize, o.httpAccounts()), batchSize)

@@ -1,18 +1,11 @@
 package io.tally.bench;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tally.ledger.http.LedgerHttpApi;
-import io.tally.ledger.http.PendingOutcomes;
-import io.tally.platform.http.Tokens;
 import io.tally.ledger.kafka.LedgerServiceApp;
-import io.tally.ledger.kafka.LedgerServiceConfig;
-import io.tally.ledger.kafka.RequestPublisher;
 import io.tally.platform.kafka.KafkaClients;
-import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.TopicAdmin;
 import io.tally.schemas.TopicSpec;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,7 +21,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -50,7 +42,7 @@ public final class HttpLatencyWorkload implements Workload {
     public static final double GOAL_P50_MS = 15;
     public static final double GOAL_P99_MS = 50;
     private static final Duration DRAIN = Duration.ofSeconds(30);
-    private static final String TOKEN = "bench-" + Tokens.generate();
+    private static final String TOKEN = BenchLedgerHttp.TOKEN;
 
     @Override
     public String name() {
@@ -60,25 +52,10 @@ public final class HttpLatencyWorkload implements Workload {
     @Override
     public List<Row> run(BenchEnvironment env) throws Exception {
         BenchOptions o = env.options();
-        LedgerTopics topics = env.newTopics("http");
-        new RequestMix(o.httpAccounts()).write(env.kafka(), topics, 0);
-        Map<TopicPartition, Long> opens = StreamsTiming.endOffsets(env.kafka(), topics.requests().name());
-        String applicationId = BenchEnvironment.unique("http-ledger");
         int commitIntervalMs = WritePathWorkload.commitIntervalMs(env);
-        SimpleMeterRegistry serviceMetrics = new SimpleMeterRegistry();
-        try (LedgerServiceApp service = new LedgerServiceApp(WritePathWorkload.serviceConfig(env, applicationId, topics),
-                        serviceMetrics);
-                RequestPublisher publisher = new RequestPublisher(env.kafka(), topics);
-                PendingOutcomes outcomes = new PendingOutcomes(env.kafka(), topics, 100_000);
-                LedgerHttpApi api = new LedgerHttpApi(publisher, outcomes,
-                        Tokens.parse(List.of(Tokens.hash(TOKEN) + ":write,read:bench")), Duration.ofSeconds(10),
-                        () -> true, serviceMetrics, Clock.systemUTC());
-                KafkaRoundTrip raw = new KafkaRoundTrip(env)) {
-            service.start();
-            service.awaitRunning(Duration.ofMinutes(2));
-            StreamsTiming.awaitCommitted(env.kafka(), applicationId, opens, Duration.ofMinutes(10));
-            api.start("127.0.0.1", 0);
-            String base = "http://127.0.0.1:" + api.port();
+        try (BenchLedgerHttp stack = new BenchLedgerHttp(env, "http"); KafkaRoundTrip raw = new KafkaRoundTrip(env)) {
+            MeterRegistry serviceMetrics = stack.metrics();
+            String base = stack.baseUrl();
             if (o.separateProcesses()) {
                 return measure(env, inItsOwnJvm(base, o.httpAccounts()), raw, serviceMetrics, commitIntervalMs);
             }

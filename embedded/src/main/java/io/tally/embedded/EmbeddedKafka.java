@@ -1,13 +1,5 @@
 package io.tally.embedded;
 
-import java.util.Map;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.FeatureMetadata;
-import org.apache.kafka.clients.admin.FeatureUpdate;
-import org.apache.kafka.clients.admin.FinalizedVersionRange;
-import org.apache.kafka.clients.admin.SupportedVersionRange;
-import org.apache.kafka.clients.admin.UpdateFeaturesOptions;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -31,7 +23,6 @@ public final class EmbeddedKafka implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedKafka.class);
     /** Fixed so that a formatted directory can be started again. */
     private static final String CLUSTER_ID = "dGFsbHktZW1iZWRkZWQ";
-    private static final String TRANSACTION_VERSION = "transaction.version";
 
     private final KafkaClusterTestKit cluster;
 
@@ -82,35 +73,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
         cluster.startup();
         cluster.waitForReadyBrokers();
-        useNewestTransactionVersion(cluster.bootstrapServers());
         log.info("embedded Kafka (KRaft) up at {} in {} ms{}", cluster.bootstrapServers(),
                 (System.nanoTime() - startedNs) / 1_000_000, resume ? ", resumed" : "");
         return new EmbeddedKafka(cluster);
-    }
-
-    /**
-     * Finalizes the newest {@code transaction.version} the broker supports (2 on Kafka 4.x: KIP-890's
-     * server-side defence, where a produce adds its partition to the transaction itself). A cluster
-     * formatted at version 1 makes every transactional producer send AddPartitionsToTxn at the start of
-     * each transaction, which the coordinator answers CONCURRENT_TRANSACTIONS while the previous one's
-     * markers are still being written, and the producer retries after 20 to 100 ms (JFR, issue 15: the
-     * decide task's producer slept 8.8 s in 30 s of HTTP writes at 50/s, and the decide stage averaged
-     * over 100 ms). Formatting with the version would need the formatter's feature flags; upgrading
-     * after start is the same one call an operator makes ({@code kafka-features.sh upgrade}).
-     */
-    private static void useNewestTransactionVersion(String bootstrapServers) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
-            FeatureMetadata features = admin.describeFeatures().featureMetadata().get();
-            SupportedVersionRange supported = features.supportedFeatures().get(TRANSACTION_VERSION);
-            FinalizedVersionRange finalized = features.finalizedFeatures().get(TRANSACTION_VERSION);
-            if (supported == null || (finalized != null && finalized.maxVersionLevel() >= supported.maxVersion())) {
-                return;
-            }
-            admin.updateFeatures(Map.of(TRANSACTION_VERSION, new FeatureUpdate(supported.maxVersion(),
-                    FeatureUpdate.UpgradeType.UPGRADE)), new UpdateFeaturesOptions()).all().get();
-            log.info("{} finalized at {} (was {})", TRANSACTION_VERSION, supported.maxVersion(),
-                    finalized == null ? "none" : finalized.maxVersionLevel());
-        }
     }
 
     /**

@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 
@@ -23,7 +22,7 @@ public final class LedgerServiceApp implements AutoCloseable {
      * HTTP API's outcomes among them) see it. 20 ms rather than the exactly-once default of 100 ms: an
      * HTTP write cannot answer before the commit (issue 8, BENCHMARKS.md). The adaptive alternative,
      * {@link CommitPacer}, is opt-in ({@link LedgerServiceConfig#commitGap}): measured in one session on 2
-     * shared cores (issue 15) it lost to this timer, 300 writes/s p50 166.5 against 64.4 ms. A bulk load
+     * shared cores (issue 15) it lost to this timer, 300 writes/s p50 207.2 against 64.1 ms. A bulk load
      * with no caller waiting can set {@code commit.interval.ms=100} in the Kafka properties.
      */
     public static final int DEFAULT_COMMIT_INTERVAL_MS = 20;
@@ -60,12 +59,6 @@ public final class LedgerServiceApp implements AutoCloseable {
         // partition. Not
         // waiting (-1 instead of the default 0) also spares a check per record that formats a log line
         // for the empty partition even when nothing logs it (7% of the write path's time).
-        // A transaction begun while the last one's markers are still being written is answered
-        // CONCURRENT_TRANSACTIONS, and the producer retries after retry.backoff.ms (default 100 ms) while the
-        // stream thread waits in its flush or commit: JFR at 50 HTTP writes/s showed the decide task's producer
-        // asleep 100 ms at a time, 5.9 s in 30 s, and the decide stage averaging 66-117 ms (issue 15). The
-        // markers take a few ms; retry after 5 (backing off exponentially to retry.backoff.max.ms as before).
-        p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG), 5);
         p.putIfAbsent(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
         return p;
     }
