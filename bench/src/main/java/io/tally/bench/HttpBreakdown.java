@@ -3,8 +3,6 @@ package io.tally.bench;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadInfo;
-import java.lang.management.ThreadMXBean;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -36,7 +34,6 @@ final class HttpBreakdown {
             Map.entry("group-coordinator", "broker"),
             Map.entry("executor-", "broker"));
     private static final List<String> STAGES = List.of("parse", "publish", "decide", "commit", "respond", "total");
-    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     private final MeterRegistry registry;
     private final Map<String, double[]> stagesBefore;
@@ -127,15 +124,7 @@ final class HttpBreakdown {
         Map<String, Long> byPart = new LinkedHashMap<>();
         PARTS.stream().map(Map.Entry::getValue).distinct().forEach(p -> byPart.put(p, 0L));
         byPart.put("other", 0L);
-        long[] ids = THREADS.getAllThreadIds();
-        ThreadInfo[] infos = THREADS.getThreadInfo(ids);
-        for (int i = 0; i < ids.length; i++) {
-            long cpu = THREADS.getThreadCpuTime(ids[i]);
-            if (infos[i] == null || cpu < 0) {
-                continue;
-            }
-            byPart.merge(partOf(infos[i].getThreadName()), cpu, Long::sum);
-        }
+        byPart.putAll(ApplicationCpu.byPart(HttpBreakdown::partOf));
         return byPart;
     }
 

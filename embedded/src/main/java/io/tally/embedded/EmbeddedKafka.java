@@ -1,6 +1,5 @@
 package io.tally.embedded;
 
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

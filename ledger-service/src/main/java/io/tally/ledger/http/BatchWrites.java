@@ -30,6 +30,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -265,20 +266,12 @@ final class BatchWrites {
     }
 
     /** Completes when Kafka acknowledged {@code request}; exceptionally when it did not take it. */
-    private CompletableFuture<Object> publish(LedgerRequest request) {
-        CompletableFuture<Object> published = new CompletableFuture<>();
+    private CompletableFuture<RecordMetadata> publish(LedgerRequest request) {
         try {
-            publisher.publish(request, (metadata, e) -> {
-                if (e != null) {
-                    published.completeExceptionally(e);
-                } else {
-                    published.complete(metadata);
-                }
-            });
+            return publisher.publish(request);
         } catch (RuntimeException e) { // the producer refused it at once (closed, say): this item only
-            published.completeExceptionally(e);
+            return CompletableFuture.failedFuture(e);
         }
-        return published;
     }
 
     /** Each item's {@code {status, body}} in order, as far as the outcomes are back now. */

@@ -34,6 +34,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -173,14 +174,9 @@ public final class LedgerHttpApi implements AutoCloseable {
         CompletableFuture<LedgerResult> outcome = outcomes.register(requestId);
         // Runs on the outcome reader's thread as it completes the wait: a stamp, nothing more.
         outcome.thenRun(stamps::outcomeRead);
-        CompletableFuture<Object> published = new CompletableFuture<>();
-        publisher.publish(request, (metadata, e) -> {
-            if (e != null) {
-                published.completeExceptionally(e);
-            } else {
-                stamps.published();
-                published.complete(metadata);
-            }
+        CompletableFuture<RecordMetadata> published = publisher.publish(request).thenApply(metadata -> {
+            stamps.published();
+            return metadata;
         });
         // The response is written on Jetty's threads, never on the outcome reader's or the producer's: the one
         // reader thread completes every waiting write, and writing responses there made it the bottleneck

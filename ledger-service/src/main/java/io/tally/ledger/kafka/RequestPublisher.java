@@ -4,6 +4,7 @@ import io.tally.avro.LedgerRequest;
 import io.tally.platform.kafka.KafkaClients;
 import io.tally.schemas.LedgerTopics;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -34,6 +35,23 @@ public final class RequestPublisher implements AutoCloseable {
     /** Sends {@code request} asynchronously; {@code callback} sees the result or the failure. */
     public Future<RecordMetadata> publish(LedgerRequest request, Callback callback) {
         return producer.send(new ProducerRecord<>(topic, request.getAccountId(), request), callback);
+    }
+
+    /**
+     * Sends {@code request} asynchronously; the future completes when Kafka acknowledged it, exceptionally
+     * when it did not take it (on the producer's I/O thread: dependants should be quick, or async).
+     * Throws, as {@link KafkaProducer#send} does, when the producer cannot send at all (closed).
+     */
+    public CompletableFuture<RecordMetadata> publish(LedgerRequest request) {
+        CompletableFuture<RecordMetadata> acknowledged = new CompletableFuture<>();
+        publish(request, (metadata, e) -> {
+            if (e != null) {
+                acknowledged.completeExceptionally(e);
+            } else {
+                acknowledged.complete(metadata);
+            }
+        });
+        return acknowledged;
     }
 
     /** Blocks until every sent request is acknowledged (or failed). */
