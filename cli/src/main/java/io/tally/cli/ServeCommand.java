@@ -1,10 +1,10 @@
 package io.tally.cli;
 
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tally.demo.LocalStack;
 import io.tally.ledger.http.LedgerHttpApi;
 import io.tally.platform.http.Tokens;
+import io.tally.platform.metrics.ServiceMetrics;
 import io.tally.projector.http.ProjectorHttpApi;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -71,7 +71,7 @@ public final class ServeCommand implements Callable<Integer> {
         Path dir = stackOptions.dataDir();
         Files.createDirectories(dir);
         Tokens tokens = tokens(dir);
-        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        PrometheusMeterRegistry metrics = ServiceMetrics.newRegistry();
         CountDownLatch stopped = new CountDownLatch(1);
         LocalStack stack = LocalStack.startInfrastructure(stackOptions.toStackOptions());
         Thread hook = new Thread(() -> {

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.tally.cli.serve.ServiceEnvironment;
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,8 +24,8 @@ import org.junit.jupiter.api.Test;
  * it runs are wired the way the code reads its configuration.
  */
 class ComposeFileTest {
-    private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
-    private static final Path COMPOSE = ROOT.resolve("docker-compose.yml");
+    private static final Path ROOT = DeployFiles.ROOT;
+    private static final Path COMPOSE = DeployFiles.COMPOSE;
     private static final List<String> TALLY_SERVICES = List.of("ledger-service", "projector", "reconciler");
     /**
      * Subcommands the compose file runs that another issue adds ({@code reconcile --every}, issue 6);
@@ -40,7 +39,7 @@ class ComposeFileTest {
 
     @Test
     void theComposeFileIsValidForDockerCompose() throws Exception {
-        assumeTrue(onPath("docker-compose"), "docker-compose is not installed (apt-get install docker-compose); not validated");
+        assumeTrue(DeployFiles.onPath("docker-compose"), "docker-compose is not installed (apt-get install docker-compose); not validated");
         Process process = new ProcessBuilder("docker-compose", "-f", COMPOSE.toString(), "config", "-q")
                 .redirectErrorStream(true).start();
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -119,8 +118,17 @@ class ComposeFileTest {
             }
             JsonNode volumes = service.getValue().get("volumes");
             if (volumes != null) {
-                volumes.forEach(v -> assertThat(compose.get("volumes").has(v.asText().split(":")[0]))
-                        .as(service.getKey() + " volume " + v.asText() + " is a named volume").isTrue());
+                // State in named volumes; configuration (deploy/) bind-mounted read-only from the repository.
+                volumes.forEach(v -> {
+                    String source = v.asText().split(":")[0];
+                    if (source.startsWith("./")) {
+                        assertThat(v.asText()).as(service.getKey() + " mounts configuration read-only").endsWith(":ro");
+                        assertThat(ROOT.resolve(source)).as(service.getKey() + " mounts a file of the repository").exists();
+                    } else {
+                        assertThat(compose.get("volumes").has(source))
+                                .as(service.getKey() + " volume " + v.asText() + " is a named volume").isTrue();
+                    }
+                });
             }
         }
     }
@@ -136,18 +144,5 @@ class ComposeFileTest {
         Map<String, String> env = new java.util.HashMap<>();
         services.get(name).get("environment").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
         return env;
-    }
-
-    private static boolean onPath(String program) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return false;
-        }
-        for (String dir : path.split(File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(dir, program))) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -1,9 +1,10 @@
 package io.tally.cli.reconcile;
 
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.tally.demo.LocalStack;
 import io.tally.cli.StackOptions;
+import io.tally.cli.serve.HealthEndpoint;
+import io.tally.demo.LocalStack;
+import io.tally.platform.metrics.ServiceMetrics;
 import io.tally.reconciler.ReconciliationMetrics;
 import io.tally.reconciler.http.DriftWebhook;
 import io.tally.reconciler.jdbc.ReconcilerSchema;
@@ -72,10 +73,15 @@ public final class ReconcileCommand implements Callable<Integer> {
         ReconciliationSource reconciled = options.source();
         Path dir = stackOptions.dataDir();
         Files.createDirectories(dir);
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        PrometheusMeterRegistry registry = ServiceMetrics.newRegistry();
         RunReportPrinter printer = new RunReportPrinter(System.out, System.err,
                 options.format == ReconcileOptions.Format.json);
-        try (LocalStack stack = LocalStack.startInfrastructure(stackOptions.toStackOptions())) {
+        try (LocalStack stack = LocalStack.startInfrastructure(stackOptions.toStackOptions());
+                HealthEndpoint scraped = options.metricsPort == null ? null
+                        : HealthEndpoint.start(options.metricsPort, () -> null, registry)) {
+            if (scraped != null) {
+                log.info("metrics on http://0.0.0.0:{}/metrics", scraped.port());
+            }
             ReconcilerSchema.migrate(stack.dataSource());
             if (stack.externalKafka()) {
                 // tally's services run on that cluster: read beside them with a projection of our own.

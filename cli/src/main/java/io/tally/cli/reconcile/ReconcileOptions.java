@@ -93,6 +93,11 @@ final class ReconcileOptions {
     @Option(names = "--top", defaultValue = "20", description = "Discrepancies to print (default: ${DEFAULT-VALUE}).")
     int top;
 
+    @Option(names = "--metrics-port", paramLabel = "PORT",
+            description = "Serve the runs' Prometheus metrics on http://0.0.0.0:PORT/metrics (and /health) while it runs, "
+                    + "for a scraper (with --every or --continuous; 0 = a free port).")
+    Integer metricsPort;
+
     @Option(names = "--metrics-file", paramLabel = "FILE",
             description = "Write the Prometheus metrics of the runs here after each run (for a textfile collector).")
     Path metricsFile;

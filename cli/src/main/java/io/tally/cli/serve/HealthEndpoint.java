@@ -15,7 +15,7 @@ import java.util.function.Supplier;
  *
  * <p>Thread-safe.
  */
-final class HealthEndpoint implements AutoCloseable {
+public final class HealthEndpoint implements AutoCloseable {
     /** How long {@link #close} lets requests in flight finish. */
     static final int DRAIN_S = 5;
 
@@ -31,7 +31,7 @@ final class HealthEndpoint implements AutoCloseable {
      * @param state the service's state: {@code null} when healthy, else what is wrong
      * @throws io.javalin.util.JavalinBindException if the port is taken
      */
-    static HealthEndpoint start(int port, Supplier<String> state, PrometheusMeterRegistry metrics) {
+    public static HealthEndpoint start(int port, Supplier<String> state, PrometheusMeterRegistry metrics) {
         Javalin app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             HttpErrors.configure(config);
@@ -43,7 +43,7 @@ final class HealthEndpoint implements AutoCloseable {
     }
 
     /** The port it listens on. */
-    int port() {
+    public int port() {
         return app.port();
     }
 

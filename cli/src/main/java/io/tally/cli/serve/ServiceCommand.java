@@ -1,7 +1,7 @@
 package io.tally.cli.serve;
 
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tally.platform.metrics.ServiceMetrics;
 import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.TopicAdmin;
 import java.io.PrintWriter;
@@ -84,7 +84,7 @@ abstract class ServiceCommand implements Callable<Integer> {
         if (topicsChecked != 0) {
             return topicsChecked;
         }
-        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        PrometheusMeterRegistry metrics = ServiceMetrics.newRegistry();
         RunningService service;
         HealthEndpoint health;
         try {

@@ -189,11 +189,13 @@ public final class LedgerHttpApi implements AutoCloseable {
                         stamps.responded(result);
                     } else if (unwrap(error) instanceof TimeoutException) {
                         answers.count("pending", "none");
+                        stamps.finished("pending");
                         ctx.status(202).header("Location", WriteAnswers.location(requestId))
                                 .json(WriteAnswers.pending(requestId));
                     } else {
                         log.error("request {} could not be published", requestId, unwrap(error));
                         answers.count("error", "none");
+                        stamps.finished("error");
                         ctx.header("Retry-After", "1");
                         HttpErrors.answer(ctx, ErrorCode.UNAVAILABLE.status(), WriteAnswers.unavailable(unwrap(error)));
                     }

@@ -7,13 +7,19 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Where a synchronous write's time goes (issue 15): one Micrometer timer per stage,
  * {@code tally.http.write.stage{stage}}, with a percentile histogram (so {@code /metrics} carries the
  * {@code _bucket} series a Prometheus {@code histogram_quantile} reads), and
- * {@code tally.http.write.stage{stage="total"}} for the whole of it.
+ * {@code tally.http.write.stage{stage="total"}} for the whole of it; and the whole of it by outcome,
+ * {@code tally.http.write.latency{outcome}} (the ledger's outcome status in lower case, {@code accepted} or
+ * {@code rejected}, replays included, the same tag as {@code tally.http.requests}; {@code pending}: answered 202 at the request
+ * timeout; {@code error}: 503, Kafka did not take it), which the dashboard's latency panel and the
+ * {@code TallyWriteLatencyHigh} alert read (deploy/). A write refused before it is published (400, 413,
+ * 415) is in neither.
  *
  * <p>The stages, in order, each from the end of the one before:
  * <ol>
@@ -36,8 +42,12 @@ final class WriteStages {
     enum Stage { PARSE, PUBLISH, DECIDE, COMMIT, RESPOND, TOTAL }
 
     private final Map<Stage, Timer> timers = new EnumMap<>(Stage.class);
+    private final MeterRegistry registry;
+    /** {@code tally.http.write.latency} by outcome tag: a registry lookup hashes tags every time. */
+    private final Map<String, Timer> latencies = new ConcurrentHashMap<>();
 
     WriteStages(MeterRegistry registry) {
+        this.registry = registry;
         for (Stage stage : Stage.values()) {
             timers.put(stage, Timer.builder("tally.http.write.stage")
                     .description("time a synchronous write spends in each stage, from the end of the one before")
@@ -47,6 +57,16 @@ final class WriteStages {
                     .maximumExpectedValue(Duration.ofSeconds(30))
                     .register(registry));
         }
+    }
+
+    private Timer latency(String outcome) {
+        return latencies.computeIfAbsent(outcome, tag -> Timer.builder("tally.http.write.latency")
+                .description("time from a synchronous write's arrival to its answer, by outcome")
+                .tag("outcome", tag)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(30))
+                .register(registry));
     }
 
     /** A write that the handler has just been given: its clock starts now. */
@@ -96,6 +116,16 @@ final class WriteStages {
             }
             record(Stage.RESPOND, readAtNs);
             record(Stage.TOTAL, acceptedNs);
+            finished(result.getStatus().name().toLowerCase(Locale.ROOT));
+        }
+
+        /**
+         * The write is answered without an outcome: records {@code tally.http.write.latency{outcome}} only.
+         *
+         * @param outcome {@code pending} (202) or {@code error} (503)
+         */
+        void finished(String outcome) {
+            latency(outcome).record(System.nanoTime() - acceptedNs, TimeUnit.NANOSECONDS);
         }
 
         private long record(Stage stage, long sinceNs) {
