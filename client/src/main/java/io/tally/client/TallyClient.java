@@ -326,12 +326,18 @@ public final class TallyClient {
 
     /** Runs {@code attempt} under the budget: retried on 202, 502-504 and on transport failures. */
     private Answer withRetries(Attempt attempt) {
-        RetryPolicy<Answer> policy = RetryPolicy.<Answer>builder()
+        var builder = RetryPolicy.<Answer>builder()
                 .handle(IOException.class)
                 .handleResultIf(a -> a.status() == 202 || a.status() == 502 || a.status() == 503 || a.status() == 504)
                 .withMaxAttempts(retry.maxAttempts())
-                .withMaxDuration(retry.maxDuration())
-                .withBackoff(retry.initialDelay(), retry.maxDelay())
+                .withMaxDuration(retry.maxDuration());
+        // Failsafe's backoff needs a maximum above its first delay; equal ones are a fixed delay.
+        if (retry.maxDelay().compareTo(retry.initialDelay()) > 0) {
+            builder.withBackoff(retry.initialDelay(), retry.maxDelay());
+        } else {
+            builder.withDelay(retry.initialDelay());
+        }
+        RetryPolicy<Answer> policy = builder
                 // Negative: Failsafe uses the backoff above.
                 .withDelayFn(ctx -> ctx.getLastResult() != null && ctx.getLastResult().retryAfter() != null
                         ? ctx.getLastResult().retryAfter() : Duration.ofMillis(-1))
