@@ -1,6 +1,7 @@
 package io.tally.cli;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tally.console.OperatorConsole;
 import io.tally.demo.LocalStack;
 import io.tally.ledger.http.LedgerHttpApi;
 import io.tally.platform.http.Tokens;
@@ -47,6 +48,9 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--projector-port", defaultValue = "8081", description = "The projector's read API port, also its interactive-query address (default: ${DEFAULT-VALUE}).")
     int projectorPort;
+
+    @Option(names = "--console-port", defaultValue = "8082", description = "The operator console's port: http://HOST:PORT/console (default: ${DEFAULT-VALUE}; 0 = any free port).")
+    int consolePort;
 
     @Option(names = "--min-version-timeout", defaultValue = "PT5S", description = "How long a read with ?minVersion= waits (default: ${DEFAULT-VALUE}).")
     Duration minVersionTimeout;
@@ -96,6 +100,8 @@ public final class ServeCommand implements Callable<Integer> {
             out.println("  health, metrics      " + base + "/health, " + base + "/metrics");
             out.println("  projector API        " + readBase + "/v1/accounts/{id}/balance[?asOf=|?minVersion=], "
                     + readBase + "/v1/accounts/{id}/holds, " + readBase + "/v1/holds/{holdId}?accountId=");
+            OperatorConsole console = stack.startConsole(tokens, host, consolePort);
+            out.println("  operator console     http://" + host + ":" + console.port() + "/console");
             out.println("  Kafka                " + stack.kafka().get("bootstrap.servers"));
             out.println("Press Ctrl-C to stop.");
         } catch (Exception e) {

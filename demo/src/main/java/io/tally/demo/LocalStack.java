@@ -2,14 +2,16 @@ package io.tally.demo;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tally.console.ConsoleSources;
+import io.tally.console.OperatorConsole;
 import io.tally.embedded.EmbeddedKafka;
 import io.tally.embedded.PostgresServer;
 import io.tally.ledger.http.LedgerHttpApi;
 import io.tally.ledger.http.PendingOutcomes;
-import io.tally.platform.http.Tokens;
 import io.tally.ledger.kafka.LedgerServiceApp;
 import io.tally.ledger.kafka.LedgerServiceConfig;
 import io.tally.ledger.kafka.RequestPublisher;
+import io.tally.platform.http.Tokens;
 import io.tally.platform.kafka.GroupProgress;
 import io.tally.projector.ProjectorTopology;
 import io.tally.projector.http.ProjectorHttpApi;
@@ -23,6 +25,7 @@ import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.TopicAdmin;
 import io.tally.schemas.TopicNames;
 import io.tally.schemas.ValueSerdes;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -314,6 +317,25 @@ public final class LocalStack implements AutoCloseable {
      */
     public static String liveProjectorApplicationId(DataSource dataSource) {
         return LiveApplicationTable.current(dataSource).orElse(PROJECTOR_APPLICATION_ID);
+    }
+
+    /**
+     * Starts the operator console on {@code host:port} (0: any free port), reading this stack: the
+     * projector's read API (started by {@link #startProjectorHttp}, asked with each caller's token), the
+     * reconciliation runs and the dead letters, and the lag of ledger-service's, the projector's and the
+     * cache sink's groups. Closed with the stack.
+     */
+    public OperatorConsole startConsole(Tokens tokens, String host, int port) {
+        List<ConsoleSources.Group> groups = List.of(
+                new ConsoleSources.Group("ledger-service", ledgerApplicationId(),
+                        List.of(topics.requests().name(), topics.transfers().name(), topics.operatorRequests().name())),
+                new ConsoleSources.Group("projector", projectorApplicationId(), List.of(topics.events().name())),
+                new ConsoleSources.Group("cache sink", SERVICE_SINK_GROUP, List.of(topics.balances().name())));
+        URI projectorApi = URI.create("http://" + projectorServer.host() + ":" + projectorServer.port());
+        OperatorConsole console = new OperatorConsole(new ConsoleSources(kafka(), topics, dataSource(), projectorApi,
+                groups, () -> liveProjectorApplicationId(dataSource())), tokens);
+        started.add(console);
+        return console.start(host, port);
     }
 
     /** The projector's application id (after {@link #startServices}). */

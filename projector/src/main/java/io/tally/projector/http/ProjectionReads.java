@@ -79,6 +79,45 @@ final class ProjectionReads {
         ctx.json(body);
     }
 
+    /** The most balances {@code GET .../balance/history} answers, and its default. */
+    static final int MAX_HISTORY = 1_000;
+
+    /**
+     * {@code GET /v1/accounts/{accountId}/balance/history[?limit=N]}: the account's balances as they
+     * were applied, newest first, up to {@code limit} (1 to {@value #MAX_HISTORY}, default
+     * {@value #MAX_HISTORY}) of those the history store keeps (30 days of event time by default):
+     * {@code {"accountId": A, "balances": [balance, ...]}}, each as {@code GET .../balance} answers it
+     * (without {@code flagged}); 400 for a bad limit; 404 for an account without a balance.
+     */
+    void balanceHistory(Context ctx, ProjectorApp projector, String accountId, int partition) {
+        List<FieldError> errors = new ArrayList<>();
+        String limitText = FieldRules.optionalQueryParam(ctx, "limit", errors);
+        int limit = MAX_HISTORY;
+        if (limitText != null) {
+            try {
+                limit = Integer.parseInt(limitText);
+            } catch (NumberFormatException e) {
+                limit = 0;
+            }
+            if (limit < 1 || limit > MAX_HISTORY) {
+                errors.add(new FieldError("limit", "must be a whole number from 1 to " + MAX_HISTORY));
+            }
+        }
+        if (!errors.isEmpty()) {
+            HttpErrors.invalid(ctx, errors);
+            return;
+        }
+        if (projector.<AccountBalance>partitionStore(ProjectorTopology.BALANCE_STORE, partition).get(accountId) == null) {
+            notFound(ctx, "account " + accountId);
+            return;
+        }
+        List<Map<String, Object>> balances = new ArrayList<>();
+        for (AccountBalance balance : projector.balanceHistory(accountId, limit)) {
+            balances.add(ProjectionJson.balance(balance));
+        }
+        ctx.json(Map.of("accountId", accountId, "balances", balances));
+    }
+
     /** {@code GET /v1/holds/{holdId}?accountId=A}: the hold, or 404. */
     void hold(Context ctx, ProjectorApp projector, String accountId, int partition) {
         String holdId = ctx.pathParam("holdId");

@@ -91,6 +91,7 @@ public final class ProjectorHttpApi implements AutoCloseable {
             HttpErrors.configure(config);
         });
         app.get("/v1/accounts/{accountId}/balance", read(ctx -> ofPathAccount(ctx, reads::balance)));
+        app.get("/v1/accounts/{accountId}/balance/history", read(ctx -> ofPathAccount(ctx, reads::balanceHistory)));
         app.get("/v1/accounts/{accountId}/holds", read(ctx -> ofPathAccount(ctx, reads::accountHolds)));
         app.get("/v1/holds/{holdId}", read(this::hold));
         OpsRoutes.install(app, OpsRoutes.Readiness.streams(() -> projector.get().state()), metrics);

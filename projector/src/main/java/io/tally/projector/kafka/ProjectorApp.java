@@ -22,6 +22,7 @@ import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.query.MultiVersionedKeyQuery;
 import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.query.StateQueryRequest;
 import org.apache.kafka.streams.query.StateQueryResult;
@@ -29,6 +30,7 @@ import org.apache.kafka.streams.query.VersionedKeyQuery;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.VersionedRecord;
+import org.apache.kafka.streams.state.VersionedRecordIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -268,6 +270,38 @@ public final class ProjectorApp implements AutoCloseable {
                     + (answer == null ? "no answer" : answer.getFailureReason() + " " + answer.getFailureMessage()));
         }
         return Optional.ofNullable(answer.getResult()).map(VersionedRecord::value);
+    }
+
+    /**
+     * The account's balances as they were applied, newest first: every version the balance-history store
+     * still keeps (it keeps {@link ProjectorTopology#DEFAULT_HISTORY_RETENTION} by default, counted in
+     * event time), at most {@code limit} of them. Reads this instance's store of the account's partition
+     * with Kafka Streams' multi-version query (KIP-968).
+     *
+     * @param limit the most balances to return, at least 1
+     * @return the balances, each stamped by its event's time ({@code updatedAtMs}); empty if none is kept
+     * @throws org.apache.kafka.streams.errors.InvalidStateStoreException if that partition's store is not
+     *     queryable here
+     */
+    public List<AccountBalance> balanceHistory(String accountId, int limit) {
+        int partition = ownerOf(accountId).partition();
+        StateQueryRequest<VersionedRecordIterator<AccountBalance>> request = StateQueryRequest
+                .inStore(ProjectorTopology.BALANCE_HISTORY_STORE)
+                .withQuery(MultiVersionedKeyQuery.<String, AccountBalance>withKey(accountId).withDescendingTimestamps())
+                .withPartitions(Set.of(partition));
+        QueryResult<VersionedRecordIterator<AccountBalance>> answer =
+                streams.query(request).getPartitionResults().get(partition);
+        if (answer == null || answer.isFailure()) {
+            throw new InvalidStateStoreException("balance history of partition " + partition + " not queryable here: "
+                    + (answer == null ? "no answer" : answer.getFailureReason() + " " + answer.getFailureMessage()));
+        }
+        List<AccountBalance> balances = new ArrayList<>();
+        try (VersionedRecordIterator<AccountBalance> versions = answer.getResult()) {
+            while (versions.hasNext() && balances.size() < limit) {
+                balances.add(versions.next().value());
+            }
+        }
+        return balances;
     }
 
     /**
