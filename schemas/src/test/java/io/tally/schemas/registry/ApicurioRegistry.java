@@ -23,7 +23,8 @@ import java.util.stream.Stream;
 /**
  * A real Confluent-compatible Schema Registry for integration tests: Apicurio Registry (version in
  * the root pom's {@code apicurio-registry.version}), unpacked by the schemas module's build into
- * {@code target/apicurio-registry} (system property {@code tally.apicurio.home}) and started as a
+ * {@code target/apicurio-registry} (system property {@code tally.apicurio.home}; without it this
+ * module's {@code target/apicurio-registry}, else the schemas module's) and started as a
  * subprocess with in-memory storage on {@code 127.0.0.1} and a free port. Its Confluent API is under
  * {@link #url()} ({@code /apis/ccompat/v7}); the global compatibility is set to {@code BACKWARD}
  * (Confluent's default; Apicurio's is {@code NONE}) through that API's {@code PUT /config}.
@@ -62,7 +63,10 @@ public final class ApicurioRegistry implements AutoCloseable {
         Optional<Path> java = java21();
         assumeTrue(java.isPresent(), "Apicurio Registry needs Java 21+; none found in TALLY_JAVA21_HOME,"
                 + " JAVA_HOME, the running JVM or /usr/lib/jvm, so this registry IT is skipped");
-        Path home = Path.of(System.getProperty("tally.apicurio.home", "target/apicurio-registry"));
+        // A module without its own unpack step uses the schemas module's (built before it in the reactor).
+        Path home = Optional.ofNullable(System.getProperty("tally.apicurio.home")).map(Path::of)
+                .orElseGet(() -> Stream.of("target/apicurio-registry", "../schemas/target/apicurio-registry")
+                        .map(Path::of).filter(Files::isDirectory).findFirst().orElse(Path.of("target/apicurio-registry")));
         Path jar;
         try (Stream<Path> found = Files.exists(home) ? Files.walk(home, 3) : Stream.empty()) {
             jar = found.filter(p -> p.getFileName().toString().equals("quarkus-run.jar")).findFirst().orElse(null);
