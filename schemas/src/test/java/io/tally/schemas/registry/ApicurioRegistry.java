@@ -69,7 +69,8 @@ public final class ApicurioRegistry implements AutoCloseable {
                         .map(Path::of).filter(Files::isDirectory).findFirst().orElse(Path.of("target/apicurio-registry")));
         Path jar;
         try (Stream<Path> found = Files.exists(home) ? Files.walk(home, 3) : Stream.empty()) {
-            jar = found.filter(p -> p.getFileName().toString().equals("quarkus-run.jar")).findFirst().orElse(null);
+            jar = found.filter(p -> p.getFileName().toString().equals("quarkus-run.jar")).findFirst()
+                    .map(Path::toAbsolutePath).orElse(null);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
