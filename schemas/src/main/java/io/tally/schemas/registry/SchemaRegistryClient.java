@@ -65,8 +65,9 @@ public final class SchemaRegistryClient {
      * The id of {@code schema} under {@code subject}, registering it if the registry does not have
      * it yet (the registry answers an already registered schema with its existing id).
      *
-     * @throws SchemaRegistryException if the registry refuses (e.g. 409, incompatible schema) or
-     *     cannot be reached
+     * @throws IncompatibleSchemaException if the registry refuses the schema as incompatible with
+     *     the subject's registered versions (409)
+     * @throws SchemaRegistryException if the registry refuses otherwise or cannot be reached
      */
     public int register(String subject, Schema schema) {
         String schemaJson = schema.toString();
@@ -81,7 +82,14 @@ public final class SchemaRegistryClient {
                     .header("Content-Type", CONTENT_TYPE)
                     .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
                     .build();
-            JsonNode answer = send(request, "register a schema under subject " + subject);
+            HttpResponse<String> response = exchange(request, "register a schema under subject " + subject);
+            if (response.statusCode() == 409) {
+                throw new IncompatibleSchemaException(subject, "registry at " + baseUrl + " refused schema "
+                        + schema.getFullName() + " under subject " + subject + " as incompatible with the versions"
+                        + " registered there (409, nothing produced; make the change compatible under the"
+                        + " subject's compatibility level, BACKWARD by default): " + registryMessage(response));
+            }
+            JsonNode answer = parse(response, "register a schema under subject " + subject);
             if (!answer.path("id").canConvertToInt()) {
                 throw new SchemaRegistryException("registry answered a registration under " + subject
                         + " without an id: " + answer);
@@ -117,16 +125,22 @@ public final class SchemaRegistryClient {
         return Optional.of(schema);
     }
 
+    /** The {@code message} of a registry's error answer ({@code {"error_code": n, "message": "..."}}), else its body. */
+    private static String registryMessage(HttpResponse<String> response) {
+        try {
+            JsonNode error = JSON.readTree(response.body());
+            return error.hasNonNull("message") ? error.get("message").asText() : response.body();
+        } catch (IOException e) {
+            return response.body();
+        }
+    }
+
     private HttpRequest.Builder request(String path) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(baseUrl.resolve(path))
                 .timeout(requestTimeout)
                 .header("Accept", CONTENT_TYPE + ", application/json");
         authorization.ifPresent(value -> builder.header("Authorization", value));
         return builder;
-    }
-
-    private JsonNode send(HttpRequest request, String what) {
-        return parse(exchange(request, what), what);
     }
 
     private HttpResponse<String> exchange(HttpRequest request, String what) {

@@ -7,7 +7,7 @@ import org.apache.kafka.common.KafkaException;
  * input: it is deliberately not a {@link org.apache.kafka.common.errors.SerializationException}, so a
  * reader does not dead-letter good records while the registry is down but stops and retries.
  */
-public final class SchemaRegistryException extends KafkaException {
+public class SchemaRegistryException extends KafkaException {
     private static final long serialVersionUID = 1L;
 
     /** @param message what was attempted and what the registry said */
