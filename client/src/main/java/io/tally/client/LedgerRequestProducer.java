@@ -1,6 +1,7 @@
 package io.tally.client;
 
 import io.tally.avro.LedgerRequest;
+import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.TopicNames;
 import io.tally.schemas.ValueSerdes;
 import io.tally.schemas.codec.RequestCodec;
@@ -14,6 +15,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
@@ -21,9 +23,12 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * keyed by its account id (ledger-service's intake refuses any other key, and one account's requests keep their
  * order on its partition), its value a {@link LedgerRequest} in the topic's encoding, chosen as the services
  * choose it ({@link ValueSerdes#fromConfig}: {@code tally.serde=single-object}, the default, or {@code confluent}
- * with {@code schema.registry.url}). The producer is idempotent with {@code acks=all}; a resend of the same
- * business request must carry the same idempotency key, which is what makes it safe (DESIGN.md, Idempotency and
- * ordering). The outcome arrives on {@code ledger.results} under the request id.
+ * with {@code schema.registry.url}), or handed over as a {@link LedgerTopics} by a process that already holds
+ * one. The producer is idempotent with {@code acks=all}; where the caller's properties do not say otherwise it
+ * batches for up to {@code linger.ms=5} and compresses with {@code lz4}, as the services' own producers do
+ * (platform's {@code KafkaClients.idempotentProducer}). A resend of the same business request must carry the same
+ * idempotency key, which is what makes it safe (DESIGN.md, Idempotency and ordering). The outcome arrives on
+ * {@code ledger.results} under the request id.
  *
  * <p>Thread-safe as {@link KafkaProducer} is.
  */
@@ -48,14 +53,45 @@ public final class LedgerRequestProducer implements AutoCloseable {
      * with {@code clock}'s time.
      */
     public LedgerRequestProducer(Map<String, ?> config, String topic, Clock clock) {
-        ValueSerdes serdes = ValueSerdes.fromConfig(config);
-        Map<String, Object> kafka = new HashMap<>(config);
-        ValueSerdes.CONFIG_KEYS.forEach(kafka::remove);
+        this(withoutEncodingKeys(config), topic, ValueSerdes.fromConfig(config).requests().serializer(), clock);
+    }
+
+    /**
+     * A producer onto {@code topics.requests()} in its encoding, for a process that already holds its topics
+     * (the local stack of {@code ./tally demo}), stamping requests with the system clock's time.
+     *
+     * @param kafka Kafka producer properties ({@code bootstrap.servers}, security, ...), passed through untouched
+     *     but for {@code acks=all} and {@code enable.idempotence=true}; the encoding's keys
+     *     ({@link ValueSerdes#CONFIG_KEYS}) have no meaning here and are dropped
+     * @param topics where {@code ledger.requests} is (its name, prefixed or not) and its value serde
+     * @throws org.apache.kafka.common.KafkaException if Kafka refuses the properties (no bootstrap servers, ...)
+     */
+    public LedgerRequestProducer(Map<String, ?> kafka, LedgerTopics topics) {
+        this(kafka, topics, Clock.systemUTC());
+    }
+
+    /** As {@link #LedgerRequestProducer(Map, LedgerTopics)}, stamping requests with {@code clock}'s time. */
+    public LedgerRequestProducer(Map<String, ?> kafka, LedgerTopics topics, Clock clock) {
+        this(withoutEncodingKeys(kafka), topics.requests().name(), topics.requests().valueSerde().serializer(), clock);
+    }
+
+    private LedgerRequestProducer(Map<String, Object> kafka, String topic, Serializer<LedgerRequest> values,
+            Clock clock) {
         kafka.put(ProducerConfig.ACKS_CONFIG, "all");
         kafka.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        this.producer = new KafkaProducer<>(kafka, new StringSerializer(), serdes.requests().serializer());
+        // A few ms of batching and lz4 as the services' producers have: bulk publishing (the demo's Berka import)
+        // sends far fewer, smaller requests to the broker; a caller's own values win.
+        kafka.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
+        kafka.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         this.topic = Objects.requireNonNull(topic, "topic");
-        this.clock = clock;
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.producer = new KafkaProducer<>(kafka, new StringSerializer(), values);
+    }
+
+    private static Map<String, Object> withoutEncodingKeys(Map<String, ?> config) {
+        Map<String, Object> kafka = new HashMap<>(config);
+        ValueSerdes.CONFIG_KEYS.forEach(kafka::remove);
+        return kafka;
     }
 
     /**

@@ -180,6 +180,24 @@ class TallyClientIT {
     }
 
     @Test
+    void aProducerGivenTheTopicsPublishesWhatLedgerServiceAccepts() {
+        // The demo's way in: the process holds its LedgerTopics (name and encoding) rather than the config keys.
+        // ledger-service dead-letters a record keyed other than by its account, so the balance proves the key too.
+        String acc = account("topics");
+        try (LedgerRequestProducer producer = new LedgerRequestProducer(stack.kafka, stack.topics)) {
+            producer.openAccount(acc, CZK, 2, null);
+            producer.credit(acc, 700, CZK, "credit-" + acc);
+            producer.credit(acc, 700, CZK, "credit-" + acc);
+            producer.charge(acc, 200, CZK, null);
+            producer.flush();
+        }
+        Balance read = client.balance(acc, 3L, null).orElseThrow();
+        assertThat(read.availableMinor()).as("opened, credited once under one idempotency key, charged")
+                .isEqualTo(500);
+        assertThat(read.version()).isEqualTo(3);
+    }
+
+    @Test
     void aRequestProducedToKafkaIsDecidedAndItsBalanceConsumed() throws Exception {
         String acc = account("kafka");
         Map<String, Object> config = new HashMap<>(stack.kafka);

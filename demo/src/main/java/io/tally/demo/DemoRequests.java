@@ -1,11 +1,11 @@
 package io.tally.demo;
 
 import io.tally.avro.LedgerRequest;
+import io.tally.client.LedgerRequestProducer;
 import io.tally.core.Currency;
 import io.tally.demo.berka.BankHistory;
 import io.tally.demo.berka.BankTransaction;
 import io.tally.demo.berka.BerkaFiles;
-import io.tally.ledger.kafka.RequestPublisher;
 import io.tally.schemas.codec.RequestCodec;
 import java.io.IOException;
 import java.time.Duration;
@@ -55,20 +55,20 @@ final class DemoRequests {
      * @throws TimeoutException if not every one is acknowledged within {@code timeout}
      * @throws InterruptedException if interrupted while waiting
      */
-    static void publish(RequestPublisher publisher, List<LedgerRequest> requests, Duration timeout)
+    static void publish(LedgerRequestProducer producer, List<LedgerRequest> requests, Duration timeout)
             throws IOException, TimeoutException, InterruptedException {
         AtomicLong acked = new AtomicLong();
-        AtomicReference<Exception> failure = new AtomicReference<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread sender = new Thread(() -> {
             for (LedgerRequest r : requests) {
-                publisher.publish(r, (metadata, e) -> {
+                producer.send(r).whenComplete((metadata, e) -> {
                     if (e != null) {
                         failure.compareAndSet(null, e);
                     }
                     acked.incrementAndGet();
                 });
             }
-            publisher.flush();
+            producer.flush();
         }, "demo-publisher");
         sender.start();
         boolean done = Progress.await("Publishing", requests.size(), "req", acked::get, timeout);

@@ -6,10 +6,10 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tally.avro.LedgerRequest;
 import io.tally.avro.LedgerResult;
 import io.tally.avro.ResultStatus;
+import io.tally.client.LedgerRequestProducer;
 import io.tally.core.reconciliation.AccountComparison;
 import io.tally.core.reconciliation.Comparison;
 import io.tally.demo.berka.BankHistory;
-import io.tally.ledger.kafka.RequestPublisher;
 import io.tally.platform.kafka.GroupProgress;
 import io.tally.projector.jdbc.AccountBalanceTable;
 import io.tally.reconciler.Reconciler;
@@ -142,11 +142,11 @@ public final class DemoRun {
         String topic = stack.topics().requests().name();
         try (DeadLetterCounter dlq = new DeadLetterCounter(stack.kafka(), stack.topics());
                 DemoOutcomes results = new DemoOutcomes(stack.kafka(), stack.topics());
-                RequestPublisher publisher = new RequestPublisher(stack.kafka(), stack.topics());
+                LedgerRequestProducer producer = new LedgerRequestProducer(stack.kafka(), stack.topics());
                 Admin admin = Admin.create(stack.kafka())) {
             long before = GroupProgress.endOffsets(admin, topic).values().stream().mapToLong(Long::longValue).sum();
             long cpuBeforeNs = processCpuNs();
-            DemoRequests.publish(publisher, requests, settings.timeout());
+            DemoRequests.publish(producer, requests, settings.timeout());
             phases.end("publish");
             Map<TopicPartition, Long> end = GroupProgress.endOffsets(admin, topic);
             LongSupplier decided = () -> {
