@@ -113,6 +113,12 @@ class ConsoleBrowserIT {
                     "--replication-factor", "1", "--format", "json");
             assertThat(drifted.exitCode()).as(drifted.output()).isEqualTo(1);
 
+            // The JSON behind the page needs a read token, and says so in the services' error shape.
+            HttpResponse<String> anonymous = HTTP.send(HttpRequest.newBuilder(URI.create(
+                    "http://127.0.0.1:" + console.port() + "/console/api/runs")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(anonymous.statusCode()).isEqualTo(401);
+            assertThat(JSON.readTree(anonymous.body()).path("code").asText()).isEqualTo("UNAUTHORIZED");
+
             Files.createDirectories(SCREENSHOTS);
             WebDriver browser = chromium();
             try {
