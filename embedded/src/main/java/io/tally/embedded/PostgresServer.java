@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.Optional;
 import javax.sql.DataSource;
 import org.postgresql.ds.PGSimpleDataSource;
@@ -25,6 +26,7 @@ public final class PostgresServer implements AutoCloseable {
     public static final String JDBC_URL_ENV = "TALLY_JDBC_URL";
 
     private static final Logger log = LoggerFactory.getLogger(PostgresServer.class);
+    private static final Duration STARTUP_WAIT = Duration.ofSeconds(60);
 
     private final String jdbcUrl;
     private final EmbeddedPostgres embedded;
@@ -38,7 +40,11 @@ public final class PostgresServer implements AutoCloseable {
      * Uses {@code jdbcUrl} if present, else starts an embedded server with its data under
      * {@code directory} ({@code null}: a temporary directory, deleted on close).
      *
-     * @throws IOException if the embedded server cannot start
+     * <p>An embedded server that an earlier, killed run left running on {@code directory} is stopped
+     * first ({@link LeftoverPostgres}).
+     *
+     * @throws IOException if the embedded server cannot start, or a leftover one does not stop
+     * @throws IllegalStateException if a running tally is using {@code directory}
      * @throws SQLException if the given server cannot be reached
      */
     public static PostgresServer start(Optional<String> jdbcUrl, Path directory) throws IOException, SQLException {
@@ -53,12 +59,24 @@ public final class PostgresServer implements AutoCloseable {
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
         if (directory != null) {
             Files.createDirectories(directory);
+            stopLeftover(directory);
             builder.setDataDirectory(directory).setCleanDataDirectory(false);
         }
+        // The library's default is 10 s; crash recovery after an unclean stop, on a loaded machine, can take longer.
+        builder.setPGStartupWait(STARTUP_WAIT);
         EmbeddedPostgres pg = builder.start();
         String url = pg.getJdbcUrl("postgres", "postgres");
         log.info("embedded PostgreSQL up at {} in {} ms", url, (System.nanoTime() - startedNs) / 1_000_000);
         return new PostgresServer(url, pg);
+    }
+
+    private static void stopLeftover(Path directory) throws IOException {
+        try {
+            LeftoverPostgres.stopIfAny(directory);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while stopping a leftover PostgreSQL on " + directory, e);
+        }
     }
 
     /** The JDBC URL of the database to use, user and password included when they are in it. */
