@@ -147,7 +147,9 @@ public final class LocalStack implements AutoCloseable {
      *
      * @param stateDir where the Streams state stores live
      * @param replicationFactor replicas of Streams' internal topics
-     * @throws Exception if a service does not reach RUNNING within {@code timeout}
+     * @param timeout how long a service may make no progress towards RUNNING (a long restore that moves is
+     *     waited for)
+     * @throws Exception if a service makes no progress for {@code timeout}
      */
     public void startServices(Path stateDir, int replicationFactor, MeterRegistry metrics, Duration timeout)
             throws Exception {

@@ -5,9 +5,17 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.FeatureUpdate;
+import org.apache.kafka.clients.admin.FinalizedVersionRange;
+import org.apache.kafka.clients.admin.UpdateFeaturesOptions;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.metadata.bootstrap.BootstrapMetadata;
 import org.apache.kafka.server.common.MetadataVersion;
+import org.apache.kafka.server.common.TransactionVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +52,9 @@ public final class EmbeddedKafka implements AutoCloseable {
                 .setNumBrokerNodes(1)
                 .setNumControllerNodes(1)
                 .setClusterId(CLUSTER_ID)
-                .setBootstrapMetadataVersion(MetadataVersion.latestProduction());
+                // As kafka-storage.sh format does on 4.x: transaction protocol 2 (KIP-890) from the first record.
+                .setBootstrapMetadata(BootstrapMetadata.fromVersions(MetadataVersion.latestProduction(),
+                        Map.of(TransactionVersion.FEATURE_NAME, TransactionVersion.TV_2.featureLevel()), "tally"));
         boolean resume = false;
         if (directory != null) {
             Files.createDirectories(directory);
@@ -72,9 +82,42 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
         cluster.startup();
         cluster.waitForReadyBrokers();
+        finalizeTransactionVersion2(cluster.bootstrapServers());
         log.info("embedded Kafka (KRaft) up at {} in {} ms{}", cluster.bootstrapServers(),
                 (System.nanoTime() - startedNs) / 1_000_000, resume ? ", resumed" : "");
         return new EmbeddedKafka(cluster);
+    }
+
+    /**
+     * Finalizes the cluster's {@code transaction.version} feature at 2, the transaction protocol of
+     * KIP-890, if it is lower: a new cluster is formatted at 2, but one that an earlier tally formatted
+     * with {@code metadata.version} alone (the test kit's default) runs the old protocol (version 0), the
+     * one whose lost writes, aborted reads and torn transactions Jepsen found (KAFKA-17754). tally's
+     * services refuse a cluster below 2.
+     */
+    private static void finalizeTransactionVersion2(String bootstrapServers) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            short wanted = TransactionVersion.TV_2.featureLevel();
+            short finalized = finalizedLevel(admin, TransactionVersion.FEATURE_NAME);
+            if (finalized >= wanted) {
+                return;
+            }
+            admin.updateFeatures(Map.of(TransactionVersion.FEATURE_NAME,
+                    new FeatureUpdate(wanted, FeatureUpdate.UpgradeType.UPGRADE)), new UpdateFeaturesOptions()).all().get();
+            long deadlineNs = System.nanoTime() + 30_000_000_000L;
+            while (finalizedLevel(admin, TransactionVersion.FEATURE_NAME) < wanted) {
+                if (System.nanoTime() - deadlineNs > 0) {
+                    throw new IllegalStateException("the embedded broker did not finalize transaction.version=" + wanted);
+                }
+                Thread.sleep(50);
+            }
+            log.info("finalized transaction.version {} -> {} (KIP-890's transaction protocol)", finalized, wanted);
+        }
+    }
+
+    private static short finalizedLevel(Admin admin, String feature) throws Exception {
+        FinalizedVersionRange range = admin.describeFeatures().featureMetadata().get().finalizedFeatures().get(feature);
+        return range == null ? 0 : range.maxVersionLevel();
     }
 
     /**
