@@ -27,8 +27,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One thread polls a plain consumer ({@code read_committed}, so only balances of committed
  * projector transactions are seen; no auto-commit). For each poll it keeps the newest version per
- * account, upserts those rows in one database transaction ({@link AccountBalanceTable#upsert}, which
- * never moves a row back to an older version) and only then commits the offsets. If the database
+ * account, upserts those rows in one database transaction with one statement
+ * ({@link AccountBalanceTable#upsert}: {@code INSERT ... SELECT FROM unnest(...)}, which never moves a
+ * row back to an older version), on a connection kept across polls, and only then commits the offsets
+ * (asynchronously: a lost commit only means records read again). If the database
  * fails, it logs, seeks back to the committed offsets and retries after a bounded exponential
  * backoff ({@value #MIN_BACKOFF_MS} ms doubling to {@value #MAX_BACKOFF_MS} ms): nothing is lost, and
  * a record read twice (a retry, a restart between the database commit and the offset commit)
@@ -248,6 +250,7 @@ public final class BalanceCacheSink implements AutoCloseable {
             log.error("balance cache sink for {} stopped", topic, e);
         } finally {
             meters.lag(-1);
+            writer.close();
             consumer.close();
         }
     }

@@ -1,14 +1,16 @@
 package io.tally.projector.jdbc;
 
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.SqlStatements;
 
 /**
  * Writes balance rows on a transaction's handle: the version-guarded upsert into
- * {@code account_balances} ({@link AccountBalanceTable#upsert}) and, for the rows that moved forward,
+ * {@code account_balances} ({@link AccountBalanceTable#upsert}, one statement for all the rows) and, for the rows that moved forward,
  * the application's own SQL as one batch with bound named parameters (see {@link BalanceCacheSink}).
  *
  * <p>Thread-safe: immutable; each call works on the handle it is given.
@@ -25,34 +27,28 @@ final class BalanceRows {
      * Upserts {@code rows} and runs the application SQL for those that moved forward, on {@code handle}'s
      * transaction.
      *
-     * @return per row, 1 if it moved forward, 0 if not
+     * @param rows at most one row per account
+     * @return the rows that moved forward (inserted, or replaced by a higher version)
      * @throws ArithmeticException if a row's {@code :total} overflows a {@code long}
      * @throws org.jdbi.v3.core.JdbiException if the database refuses a statement
      */
-    int[] write(Handle handle, List<CachedBalance> rows) {
-        int[] upserted = handle.attach(AccountBalanceTable.class).upsert(rows);
-        if (applicationSql.isPresent()) {
+    long write(Handle handle, List<CachedBalance> rows) {
+        AccountBalanceTable table = handle.attach(AccountBalanceTable.class);
+        if (applicationSql.isEmpty()) {
+            return table.upsert(rows);
+        }
+        Set<String> moved = new HashSet<>(table.upsertListingMoved(rows));
+        if (!moved.isEmpty()) {
             PreparedBatch batch = handle.prepareBatch(applicationSql.get());
             batch.getConfig(SqlStatements.class).setUnusedBindingAllowed(true);
-            for (int i = 0; i < rows.size(); i++) {
-                if (upserted[i] > 0) {
-                    bindApplicationRow(batch, rows.get(i)).add();
+            for (CachedBalance row : rows) {
+                if (moved.contains(row.accountId())) {
+                    bindApplicationRow(batch, row).add();
                 }
             }
-            if (batch.size() > 0) {
-                batch.execute();
-            }
+            batch.execute();
         }
-        return upserted;
-    }
-
-    /** The rows changed, of per-row counts such as {@link #write}'s (a negative count is none). */
-    static long changed(int[] counts) {
-        long changedRows = 0;
-        for (int count : counts) {
-            changedRows += Math.max(count, 0);
-        }
-        return changedRows;
+        return moved.size();
     }
 
     private static PreparedBatch bindApplicationRow(PreparedBatch batch, CachedBalance row) {

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
 import org.slf4j.Logger;
@@ -19,9 +20,12 @@ import org.slf4j.LoggerFactory;
  * the refused ones' quarantine in a second ({@link RowIsolation}). Any other failure is left for the sink
  * to retry from the committed offsets (see {@link WriteFailure} for which is which).
  *
- * <p>Thread-safe as Jdbi is; the sink calls it from its poll thread only.
+ * <p>It keeps one connection open from its first write until {@link #close} (a new one after a failure
+ * that is not the rows').
+ *
+ * <p>Not thread-safe: the sink's poll thread's alone.
  */
-final class CacheWriter {
+final class CacheWriter implements AutoCloseable {
     // The sink's own logger, so that an operator's log configuration for it covers every line it writes.
     private static final Logger log = LoggerFactory.getLogger(BalanceCacheSink.class);
 
@@ -29,6 +33,11 @@ final class CacheWriter {
     private final BalanceRows rows;
     private final RowIsolation isolation;
     private final SinkMeters meters;
+    /**
+     * One connection for every poll, not one per transaction: opening one took some 45 ms a poll on
+     * the shared 2-core bench machine (issue 16), and a kept one keeps its prepared statements.
+     */
+    private Handle handle;
 
     /**
      * @param jdbi the database holding {@code account_balances} and its quarantine
@@ -63,6 +72,36 @@ final class CacheWriter {
         return true;
     }
 
+    /** The connection the sink writes on, opened if there is none. */
+    private Handle handle() {
+        if (handle == null) {
+            handle = jdbi.open();
+        }
+        return handle;
+    }
+
+    /**
+     * Closes the connection after a failure that may have broken it (a connection lost, a server
+     * restart), so that the retry opens a new one.
+     */
+    private void discardHandle() {
+        if (handle == null) {
+            return;
+        }
+        try {
+            handle.close();
+        } catch (JdbiException e) {
+            log.debug("closing the cache sink's connection after a failure: {}", e.getMessage());
+        }
+        handle = null;
+    }
+
+    /** Closes the connection, if open; call from the poll thread as it stops. */
+    @Override
+    public void close() {
+        discardHandle();
+    }
+
     private static List<PolledBalance> newestPerAccount(ConsumerRecords<String, AccountBalance> records) {
         Map<String, PolledBalance> newest = new HashMap<>();
         for (ConsumerRecord<String, AccountBalance> record : records) {
@@ -82,10 +121,11 @@ final class CacheWriter {
     private OptionalLong write(List<PolledBalance> candidates) {
         List<CachedBalance> batch = candidates.stream().map(PolledBalance::row).toList();
         try {
-            return OptionalLong.of(jdbi.inTransaction(handle -> BalanceRows.changed(rows.write(handle, batch))));
+            return OptionalLong.of(handle().inTransaction(transaction -> rows.write(transaction, batch)));
         } catch (JdbiException | ArithmeticException e) {
             WriteFailure failure = WriteFailure.of(e);
             if (!failure.isRowError()) {
+                discardHandle();
                 log.error("cannot write {} balances to account_balances, retrying from the committed offsets: {}",
                         batch.size(), failure);
                 return OptionalLong.empty();
@@ -95,8 +135,9 @@ final class CacheWriter {
         }
         RowIsolation.Outcome outcome;
         try {
-            outcome = jdbi.inTransaction(handle -> isolation.isolate(handle, candidates));
+            outcome = handle().inTransaction(transaction -> isolation.isolate(transaction, candidates));
         } catch (JdbiException | ArithmeticException e) {
+            discardHandle();
             log.error("cannot write {} balances to account_balances, retrying from the committed offsets: {}",
                     batch.size(), WriteFailure.of(e));
             return OptionalLong.empty();

@@ -89,7 +89,7 @@ final class RowIsolation {
             String savepoint = "balance_rows_" + savepoints++;
             handle.execute("SAVEPOINT " + savepoint);
             try {
-                changedRows += BalanceRows.changed(rows.write(handle, candidates.stream().map(PolledBalance::row).toList()));
+                changedRows += rows.write(handle, candidates.stream().map(PolledBalance::row).toList());
                 handle.execute("RELEASE SAVEPOINT " + savepoint);
                 return;
             } catch (JdbiException | ArithmeticException e) {

@@ -88,6 +88,29 @@ class BalanceCacheSinkIT {
     }
 
     @Test
+    void reconnectsWhenItsKeptConnectionIsCutBetweenPollsLosingAndRepeatingNothing() throws Exception {
+        try (BalanceCacheSink sink =
+                new BalanceCacheSink(fixture.kafka, TestInfrastructure.uniqueName("sink-cut"), fixture.topics, fixture.database)) {
+            sink.start();
+            send(balance("a", 1, 0), balance("b", 1, 0));
+            awaitTable(sink, balance("a", 1, 0), balance("b", 1, 0));
+
+            // The sink keeps one connection across polls: cut it as an idle timeout or a failover would.
+            int cut = fixture.jdbi.withHandle(h -> h.createQuery("""
+                    SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                    WHERE datname = current_database() AND pid <> pg_backend_pid()) AS terminated""")
+                    .mapTo(Integer.class).one());
+            assertThat(cut).as("the sink's connection was open").isPositive();
+
+            AccountBalance a2 = balance("a", 2, 500);
+            AccountBalance c1 = balance("c", 1, 0);
+            send(a2, c1, balance("b", 1, 0));
+            awaitTable(sink, a2, balance("b", 1, 0), c1);
+            assertThat(sink.rowsApplied()).as("each new row written exactly once").isEqualTo(4);
+        }
+    }
+
+    @Test
     void keepsAnApplicationsBalanceColumnInStepWithBoundParameters() throws Exception {
         fixture.jdbi.useHandle(h -> {
             h.execute("CREATE TABLE wallets (id text PRIMARY KEY, balance bigint NOT NULL, locked_balance bigint NOT NULL)");
