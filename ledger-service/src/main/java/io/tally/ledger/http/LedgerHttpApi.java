@@ -203,6 +203,12 @@ public final class LedgerHttpApi implements AutoCloseable {
                 }, threads));
     }
 
+    /**
+     * {@code GET /v1/requests/{id}}: 200 with the outcome, 202 while this instance waits for it, 404
+     * {@code UNKNOWN} only once this instance has read every outcome committed before the question
+     * (another instance may have taken the request and answered it a moment ago, {@link
+     * PendingOutcomes#caughtUp}), 503 when it could not catch up within the write timeout.
+     */
     private void status(Context ctx) {
         String requestId = ctx.pathParam("requestId");
         Optional<FieldError> malformed = FieldRules.key("requestId", requestId);
@@ -210,16 +216,38 @@ public final class LedgerHttpApi implements AutoCloseable {
             HttpErrors.invalid(ctx, List.of(malformed.get()));
             return;
         }
+        if (answerStatus(ctx, requestId, false)) {
+            return;
+        }
+        ctx.future(() -> outcomes.caughtUp().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .handleAsync((ignored, error) -> {
+                    if (error == null) {
+                        answerStatus(ctx, requestId, true);
+                    } else {
+                        ctx.header("Retry-After", "1");
+                        HttpErrors.answer(ctx, ErrorCode.UNAVAILABLE.status(), ErrorBody.of(ErrorCode.UNAVAILABLE,
+                                "could not read the latest outcomes to answer for this request id: " + unwrap(error))
+                                .with("requestId", requestId));
+                    }
+                    return null;
+                }, threads));
+    }
+
+    /** Answers from what this instance knows; false, answering nothing, when it knows nothing and {@code last} is false. */
+    private boolean answerStatus(Context ctx, String requestId, boolean last) {
         Optional<LedgerResult> result = outcomes.find(requestId);
         if (result.isPresent()) {
             ctx.status(200).json(WriteAnswers.body(result.get()));
         } else if (outcomes.isPending(requestId)) {
             ctx.status(202).json(Map.of("status", "PENDING", "requestId", requestId));
-        } else {
+        } else if (last) {
             HttpErrors.answer(ctx, ErrorCode.NOT_FOUND.status(), ErrorBody.of(ErrorCode.NOT_FOUND,
                     "no outcome for this request id on this instance (unknown, or older than it remembers)")
                     .with("status", "UNKNOWN").with("requestId", requestId));
+        } else {
+            return false;
         }
+        return true;
     }
 
     private void respond(Context ctx, LedgerResult result) {

@@ -4,16 +4,20 @@ import io.tally.avro.LedgerResult;
 import io.tally.platform.kafka.KafkaClients;
 import io.tally.schemas.LedgerTopics;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,14 +28,23 @@ import org.slf4j.LoggerFactory;
  * future registered for each request id, and remembers the latest outcomes for
  * {@code GET /v1/requests/{id}}.
  *
+ * <p>Every instance of ledger-service reads every outcome, whichever instance took the request, but
+ * each reads at its own pace: the instance that answered a write may be a few milliseconds ahead of
+ * the others. {@link #caughtUp} closes that gap for a caller that must not be told "unknown" about
+ * an outcome already committed (issue 20: {@code GET /v1/requests/{id}} on every instance).
+ *
  * <p>Thread-safe: {@link #register} and {@link #find} may be called from any thread.
  */
 public final class PendingOutcomes implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PendingOutcomes.class);
+    /** How long the reader waits for the broker's end offsets for {@link #caughtUp}, holding up the outcomes meanwhile. */
+    private static final Duration END_OFFSETS_TIMEOUT = Duration.ofSeconds(2);
 
     private final KafkaConsumer<String, LedgerResult> consumer;
     private final Map<String, CompletableFuture<LedgerResult>> waiting = new ConcurrentHashMap<>();
     private final Map<String, LedgerResult> recent;
+    private final ConcurrentLinkedQueue<CompletableFuture<Void>> catchUpRequests = new ConcurrentLinkedQueue<>();
+    private final List<CatchUp> catchUps = new ArrayList<>(); // the reader thread's only
     private final Thread thread;
     private volatile boolean running = true;
 
@@ -42,6 +55,10 @@ public final class PendingOutcomes implements AutoCloseable {
      */
     public PendingOutcomes(Map<String, Object> kafka, LedgerTopics topics, int remembered) {
         Map<String, Object> config = new HashMap<>(kafka);
+        // The broker answers one connection's requests in order, so the end offsets that caughtUp asks for
+        // wait behind a fetch parked for new data: at the default 500 ms, every catch-up took 500 ms (measured,
+        // PendingOutcomesIT). A fetch still returns as soon as an outcome arrives; idle, this is 10 fetches/s.
+        config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
         // No group: every instance reads every partition from its end, and keeps no position.
         this.consumer = KafkaClients.readCommittedConsumer(config, null, topics.results());
         KafkaClients.assignAll(consumer, topics.results().name(), KafkaClients.From.END);
@@ -70,15 +87,48 @@ public final class PendingOutcomes implements AutoCloseable {
                         f.complete(result);
                     }
                 }
+                completeCatchUps();
             }
         } catch (WakeupException e) {
             // closing
         } catch (RuntimeException e) {
             log.error("the results consumer stopped", e);
         } finally {
+            IllegalStateException stopped = new IllegalStateException("the results reader stopped");
+            catchUps.forEach(c -> c.waiting.forEach(f -> f.completeExceptionally(stopped)));
+            catchUpRequests.forEach(f -> f.completeExceptionally(stopped));
             consumer.close();
         }
     }
+
+    /**
+     * On the reader thread: gives each new catch-up request the committed end of every partition
+     * (the last stable offset: this consumer reads committed records only), and completes every
+     * request whose end this reader has passed.
+     */
+    private void completeCatchUps() {
+        if (!catchUpRequests.isEmpty()) {
+            List<CompletableFuture<Void>> asked = new ArrayList<>();
+            for (CompletableFuture<Void> f; (f = catchUpRequests.poll()) != null; ) {
+                asked.add(f);
+            }
+            try {
+                catchUps.add(new CatchUp(consumer.endOffsets(consumer.assignment(), END_OFFSETS_TIMEOUT), asked));
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                // The broker did not answer: those callers learn it, and the reader goes on completing writes.
+                asked.forEach(f -> f.completeExceptionally(e));
+            }
+        }
+        catchUps.removeIf(c -> {
+            boolean passed = c.end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
+            if (passed) {
+                c.waiting.forEach(f -> f.complete(null));
+            }
+            return passed;
+        });
+    }
+
+    private record CatchUp(Map<TopicPartition, Long> end, List<CompletableFuture<Void>> waiting) {}
 
     /**
      * A future completed when the outcome of {@code requestId} arrives; register before publishing.
@@ -97,6 +147,20 @@ public final class PendingOutcomes implements AutoCloseable {
     /** The outcome of {@code requestId}, if it arrived since start and is still remembered. */
     public Optional<LedgerResult> find(String requestId) {
         return Optional.ofNullable(recent.get(requestId));
+    }
+
+    /**
+     * A future completed once this reader has read every outcome committed to {@code ledger.results}
+     * before this call (its position on every partition at or past the last stable offset it asks the
+     * broker for, on its next poll, within about 100 ms plus one round trip when it is not behind).
+     * After it completes, {@link #find} knows every such outcome, unless it was forgotten as older than
+     * the {@code remembered} most recent ones. Completed exceptionally if the reader stops first; it
+     * has no timeout of its own, so a caller bounds its wait ({@link CompletableFuture#orTimeout}).
+     */
+    public CompletableFuture<Void> caughtUp() {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        catchUpRequests.add(f);
+        return f;
     }
 
     @Override

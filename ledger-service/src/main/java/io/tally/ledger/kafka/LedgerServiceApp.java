@@ -1,6 +1,7 @@
 package io.tally.ledger.kafka;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.tally.platform.kafka.BoundedRocksDbMemory;
 import io.tally.platform.kafka.StreamsService;
 import java.time.Duration;
 import java.util.Map;
@@ -60,6 +61,9 @@ public final class LedgerServiceApp implements AutoCloseable {
         // waiting (-1 instead of the default 0) also spares a check per record that formats a log line
         // for the empty partition even when nothing logs it (7% of the write path's time).
         p.putIfAbsent(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
+        // Every store (five per partition) under one block cache and memtable budget, 256 MiB unless the
+        // Kafka properties set tally.rocksdb.memory.bytes (DESIGN.md, Operators: memory sizing).
+        BoundedRocksDbMemory.applyTo(p);
         return p;
     }
 
@@ -71,10 +75,12 @@ public final class LedgerServiceApp implements AutoCloseable {
     /**
      * Waits until the application is RUNNING.
      *
-     * @throws IllegalStateException if it is not RUNNING within {@code timeout}, or failed or stopped
+     * @param stallTimeout how long it may make no progress (no state change, no store restored further)
+     *     before this gives up; a long restore that moves is waited for ({@link StreamsService#awaitRunning})
+     * @throws IllegalStateException if it makes no progress for {@code stallTimeout}, or failed or stopped
      */
-    public void awaitRunning(Duration timeout) throws InterruptedException {
-        streams.awaitRunning(timeout);
+    public void awaitRunning(Duration stallTimeout) throws InterruptedException {
+        streams.awaitRunning(stallTimeout);
     }
 
     /**
