@@ -14,11 +14,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * The options every command that runs the stack shares (a picocli mixin): where data lives, which
- * Kafka and PostgreSQL to use, and the Kafka client properties passed through untouched.
+ * Kafka and PostgreSQL to use, the Kafka client properties passed through untouched, and RocksDB's memory
+ * bound ({@link RocksDbMemoryOption}).
  */
 public final class StackOptions {
     /**
@@ -50,6 +52,9 @@ public final class StackOptions {
     @Option(names = "--replication-factor", description = "Replicas of the topics (default: 1 embedded, 3 otherwise).")
     Integer replicationFactor;
 
+    @Mixin
+    RocksDbMemoryOption rocksDbMemory = new RocksDbMemoryOption();
+
     /** The data directory, absolute. */
     public Path dataDir() {
         return (dataDir != null ? dataDir : DataDirectory.defaultPath()).toAbsolutePath();
@@ -73,7 +78,8 @@ public final class StackOptions {
      * @throws IOException if the Kafka properties file cannot be read
      */
     public LocalStack.Options toStackOptions() throws IOException {
-        Map<String, Object> kafka = kafkaProperties();
+        // The bound reaches every Streams application the stack starts (and the plain clients, which ignore it).
+        Map<String, Object> kafka = rocksDbMemory.applyTo(kafkaProperties());
         ValueSerdes serdes = ValueSerdes.fromConfig(ServiceEnvironment.serdeConfig(kafka, System.getenv()));
         kafka.keySet().removeAll(ValueSerdes.CONFIG_KEYS);
         return new LocalStack.Options(dataDir(), Optional.ofNullable(bootstrapServers),

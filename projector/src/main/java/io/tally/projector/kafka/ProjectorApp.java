@@ -3,6 +3,8 @@ package io.tally.projector.kafka;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tally.avro.AccountBalance;
 import io.tally.avro.HoldState;
+import io.tally.platform.kafka.BoundedRocksDbMemory;
+import io.tally.platform.kafka.RestoreProgress;
 import io.tally.platform.kafka.StreamsService;
 import io.tally.projector.ProjectorTopology;
 import io.tally.schemas.LedgerTopics;
@@ -14,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
@@ -109,6 +112,9 @@ public final class ProjectorApp implements AutoCloseable {
         // partition forever; the version guard then reports the account's gap. An unreachable
         // schema registry stops the client instead (the record is good).
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, SkipUndecodableEvents.class);
+        // Every store, the versioned history included, under one block cache and memtable budget, 256 MiB
+        // unless the Kafka properties set tally.rocksdb.memory.bytes (DESIGN.md, Operators: memory sizing).
+        BoundedRocksDbMemory.applyTo(props);
         return props;
     }
 
@@ -152,12 +158,14 @@ public final class ProjectorApp implements AutoCloseable {
     /**
      * Waits until the client is {@code RUNNING}, i.e. has its partitions and restored its stores.
      *
-     * @throws IllegalStateException if it is not running within {@code timeout}, or has failed or
+     * @param stallTimeout how long it may make no progress (no state change, no store restored further)
+     *     before this gives up; a long restore that moves is waited for ({@link StreamsService#awaitRunning})
+     * @throws IllegalStateException if it makes no progress for {@code stallTimeout}, or has failed or
      *     stopped
      * @throws InterruptedException if interrupted while waiting
      */
-    public void awaitRunning(Duration timeout) throws InterruptedException {
-        service.awaitRunning(timeout);
+    public void awaitRunning(Duration stallTimeout) throws InterruptedException {
+        service.awaitRunning(stallTimeout);
     }
 
     /**
@@ -188,6 +196,30 @@ public final class ProjectorApp implements AutoCloseable {
      */
     public Map<MetricName, ? extends Metric> streamsMetrics() {
         return service.streamsMetrics();
+    }
+
+    /** How far this instance has restored its stores from their changelogs since it started (records; thread-safe). */
+    public RestoreProgress.Reading restoreProgress() {
+        return service.restoreProgress();
+    }
+
+    /**
+     * The store partitions this instance holds, active and standby, each with its lag behind its
+     * changelog's end in records (Kafka Streams' {@code allLocalStorePartitionLags}, which asks the broker
+     * for end offsets: not for a hot path). A standby whose lags are all 0 can take over with no restore.
+     *
+     * @return lags by {@code store/partition}; empty while the instance holds nothing
+     */
+    public Map<String, Long> localStoreLags() {
+        Map<String, Long> lags = new TreeMap<>();
+        streams.allLocalStorePartitionLags().forEach((store, byPartition) -> byPartition.forEach((partition, lag) ->
+                lags.put(store + "/" + partition, lag.offsetLag())));
+        return lags;
+    }
+
+    /** The number of tasks this instance runs actively now. */
+    public int activeTasks() {
+        return streams.metadataForLocalThreads().stream().mapToInt(t -> t.activeTasks().size()).sum();
     }
 
     /** The client's current state. */
