@@ -161,8 +161,11 @@ public final class ProjectorTopology {
 
     /**
      * The key of a hold in {@link #HOLD_STORE} and on {@code ledger.holds}: {@code accountId:holdId}
-     * (hold ids are unique within their account). An account's holds are the keys starting
-     * {@code accountId:} whose value names that account (another account's id may extend it).
+     * (hold ids are unique within their account). It names one hold only because neither id can
+     * contain {@code :} ({@link io.tally.core.Ids}, names; checked at every intake before anything is
+     * decided), so it needs no length prefix, and the public topic's keys stay readable; an account's
+     * holds are exactly the keys starting {@code accountId:} (the holds' values name their account too,
+     * and readers check it). {@code HoldKeyTest} checks both over every short name.
      */
     public static String holdKey(String accountId, String holdId) {
         return accountId + ":" + holdId;

@@ -61,6 +61,7 @@ class TopicAdminIT {
                     new NewTopic(topics.balances().name(), 3, (short) 1).configs(Map.of("cleanup.policy", "delete"))))
                     .all().get();
             created.addAll(List.of(topics.events().name(), topics.balances().name()));
+            awaitVisible(admin, created);
 
             List<String> problems = TopicAdmin.verify(admin, topics.specs());
             assertThat(problems).contains(
@@ -73,6 +74,21 @@ class TopicAdminIT {
                     .isInstanceOf(TopicAdmin.TopicsMisconfiguredException.class)
                     .hasMessageContaining(topics.events().name() + " has 2 partitions")
                     .hasMessageContaining("cleanup.policy=delete");
+        }
+    }
+
+    /**
+     * Waits until the broker answering metadata requests lists the topics. createTopics returns once the
+     * controller has committed them; the broker's metadata image can lag behind it, and a check run in
+     * that gap reports the topics as missing (seen once in CI).
+     */
+    private static void awaitVisible(Admin admin, Set<String> names) throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!admin.listTopics().names().get().containsAll(names)) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("topics not listed by the broker after 30 s: " + names);
+            }
+            Thread.sleep(50);
         }
     }
 }
