@@ -1,6 +1,7 @@
 package io.tally.cli;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tally.cli.serve.ServiceEnvironment;
 import io.tally.console.OperatorConsole;
 import io.tally.demo.LocalStack;
 import io.tally.ledger.http.LedgerHttpApi;
@@ -115,7 +116,7 @@ public final class ServeCommand implements Callable<Integer> {
 
     private Tokens tokens(Path dir) throws IOException {
         Path file = tokensFile != null ? tokensFile
-                : System.getenv("TALLY_TOKENS_FILE") != null ? Path.of(System.getenv("TALLY_TOKENS_FILE")) : null;
+                : System.getenv(ServiceEnvironment.TOKENS_FILE) != null ? Path.of(System.getenv(ServiceEnvironment.TOKENS_FILE)) : null;
         if (file != null) {
             return Tokens.parse(Files.readAllLines(file, StandardCharsets.UTF_8));
         }

@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -57,7 +58,7 @@ class DashboardMetricsIT {
         try {
             Path serveLog = dir.resolve("serve.log");
             processes.add(tally(serveLog, "serve", "--data-dir", dir.resolve("serve").toString(), "--jdbc-url", jdbcUrl,
-                    "--port", Integer.toString(apiPort), "--projector-port", Integer.toString(freePort())));
+                    "--port", Integer.toString(apiPort), "--projector-port", Integer.toString(freePort()), "--console-port", "0"));
             String serveOutput = awaitOutput(processes.get(0), serveLog, "Press Ctrl-C to stop.");
             Matcher kafka = KAFKA_ADDRESS.matcher(serveOutput);
             assertThat(kafka.find()).as(serveOutput).isTrue();
@@ -137,23 +138,11 @@ class DashboardMetricsIT {
 
     /** {@code ./tally args...} as its own JVM (the test's class path), its output in {@code log}. */
     private static Process tally(Path log, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx768m", "-cp", System.getProperty("java.class.path"), "io.tally.cli.Main"));
-        command.addAll(List.of(args));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return TallyProcess.start(log, environment -> { }, args);
     }
 
     private static String awaitOutput(Process process, Path log, String line) throws Exception {
-        long deadline = System.currentTimeMillis() + 180_000;
-        while (System.currentTimeMillis() < deadline) {
-            String output = Files.exists(log) ? Files.readString(log) : "";
-            if (output.contains(line)) {
-                return output;
-            }
-            assertThat(process.isAlive()).as("exited before \"%s\":\n%s", line, output).isTrue();
-            Thread.sleep(250);
-        }
-        throw new AssertionError("no \"" + line + "\" within 180 s:\n" + Files.readString(log));
+        return TallyProcess.awaitOutput(process, log, line, Duration.ofSeconds(180));
     }
 
     private static int write(String api, String token, String path, String key, String body) throws Exception {

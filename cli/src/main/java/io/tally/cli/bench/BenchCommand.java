@@ -21,9 +21,9 @@ import picocli.CommandLine.Parameters;
  * or PostgreSQL could not start.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Benchmarks: write path, rebuild, cache sink, reconciler, HTTP latency, HTTP batches and memory, each against"
+        description = {"Benchmarks: write path, rebuild, cache sink, reconciler, HTTP latency, HTTP batches, memory and restore, each against"
                 + " a raw Kafka or PostgreSQL baseline measured in the same run.",
-                "Workloads: write, rebuild, sink, reconcile, http, batch, memory (default: all)."})
+                "Workloads: write, rebuild, sink, reconcile, http, batch, memory, restore (default: all)."})
 public final class BenchCommand implements Callable<Integer> {
     private static final BenchOptions D = BenchOptions.defaults();
 
@@ -51,10 +51,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--requests", description = "write: mixed requests after the opens (default: ${DEFAULT-VALUE}).")
     int requests = D.requests();
 
-    @Option(names = "--events", description = "rebuild: events in ledger.events (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--events", description = "rebuild, restore: events in ledger.events (default: ${DEFAULT-VALUE}).")
     int events = D.events();
 
-    @Option(names = "--event-accounts", description = "rebuild: accounts they are spread over (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--event-accounts", description = "rebuild, restore: accounts they are spread over (default: ${DEFAULT-VALUE}).")
     int eventAccounts = D.eventAccounts();
 
     @Option(names = "--rows", description = "sink: ledger.balances rows applied (default: ${DEFAULT-VALUE}).")

@@ -1,19 +1,29 @@
 package io.tally.cli.serve;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tally.cli.RocksDbMemoryOption;
+import io.tally.platform.http.Tokens;
 import io.tally.platform.metrics.ServiceMetrics;
 import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.TopicAdmin;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -37,6 +47,12 @@ abstract class ServiceCommand implements Callable<Integer> {
     static final int EXIT_TOPICS = 1;
     /** Exit code: any other failure. */
     static final int EXIT_FAILED = 2;
+    /** Standby replicas of each store ({@code num.standby.replicas}) unless the properties file sets it. */
+    static final int STANDBY_REPLICAS = 1;
+    /** How long a write waits for its outcome before answering 202 (as {@code ./tally serve}'s default). */
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
+    /** How long a read with {@code ?minVersion=} waits (as {@code ./tally serve}'s default). */
+    static final Duration MIN_VERSION_TIMEOUT = Duration.ofSeconds(5);
     /** How long the shutdown hook waits for the service to stop. */
     static final long STOP_TIMEOUT_S = 60;
 
@@ -53,12 +69,39 @@ abstract class ServiceCommand implements Callable<Integer> {
             description = "Kafka client properties, passed through untouched (default: $TALLY_KAFKA_CONFIG).")
     Path kafkaConfig;
 
+    @Mixin
+    RocksDbMemoryOption rocksDbMemory = new RocksDbMemoryOption();
+
     /** The environment read; the process's, or a test's. */
     Map<String, String> environment = System.getenv();
 
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile int healthPort = -1;
+    private volatile int apiPort = -1;
+
+    /**
+     * The Kafka properties for the service's Streams application: with {@code --rocksdb-memory} if given,
+     * and one standby replica of every store unless the properties file says otherwise, so that when an
+     * instance dies another one already holds its state (issue 20; with a single instance Streams places
+     * none).
+     */
+    Map<String, Object> streamsKafka(ServiceEnvironment env) {
+        Map<String, Object> kafka = new HashMap<>(rocksDbMemory.applyTo(env.kafka()));
+        kafka.putIfAbsent(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, STANDBY_REPLICAS);
+        return kafka;
+    }
+
+    /**
+     * The API's bearer tokens, from {@link ServiceEnvironment#tokensFile()}.
+     *
+     * @throws IOException if the file cannot be read
+     * @throws IllegalArgumentException if a line is not a token line (the message says which)
+     */
+    static Tokens tokens(ServiceEnvironment env) throws IOException {
+        Path file = env.tokensFile().orElseThrow(() -> new IllegalArgumentException(ServiceEnvironment.TOKENS_FILE + " is not set"));
+        return Tokens.parse(Files.readAllLines(file, StandardCharsets.UTF_8));
+    }
 
     /** The service's name, for logs. */
     abstract String serviceName();
@@ -101,7 +144,9 @@ abstract class ServiceCommand implements Callable<Integer> {
             return EXIT_FAILED;
         }
         healthPort = health.port();
-        log.info("{} started ({}, {} partitions); health on :{}", serviceName(), topics.serdes(), env.partitions(), healthPort);
+        apiPort = service.apiPort();
+        log.info("{} started ({}, {} partitions); health on :{}{}", serviceName(), topics.serdes(), env.partitions(), healthPort,
+                apiPort > 0 ? "; API on :" + apiPort : "");
         return runUntilStopped(service, health, err);
     }
 
@@ -175,6 +220,11 @@ abstract class ServiceCommand implements Callable<Integer> {
         return healthPort;
     }
 
+    /** The HTTP API's port once started, else -1 (also when the service serves none). */
+    int apiPort() {
+        return apiPort;
+    }
+
     /** Shutdown hook: the JVM exits when hooks return, so wait here until the service has stopped. */
     private void stopFromSignal() {
         log.info("{}: stop requested (signal); closing", serviceName());
@@ -185,6 +235,20 @@ abstract class ServiceCommand implements Callable<Integer> {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Closes {@code opened} last first, logging (not throwing) what fails to close, so the rest still close. */
+    static void closeAll(List<AutoCloseable> opened) {
+        for (int i = opened.size() - 1; i >= 0; i--) {
+            try {
+                opened.get(i).close();
+            } catch (Exception e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                log.warn("closing {} failed", opened.get(i).getClass().getSimpleName(), e);
+            }
         }
     }
 

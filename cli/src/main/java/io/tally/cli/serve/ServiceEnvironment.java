@@ -38,11 +38,18 @@ import org.apache.kafka.clients.CommonClientConfigs;
  * @param healthPort the port of the health endpoint ({@code GET /health}); 0 picks a free one
  * @param applicationId the Streams application id (consumer group) of this service, if not the default
  * @param topicPrefix put before every topic name (e.g. {@code team-a.}); empty by default
+ * @param httpPort the port of the service's own HTTP API (ledger-service: writes; projector: reads), if
+ *     it serves one; 0 picks a free one (ledger-service only: a projector's port is advertised to the other
+ *     instances, so it must be known before it starts)
+ * @param advertisedHost how the other instances reach this one: the host of the projector's
+ *     {@code application.server}; default {@value #DEFAULT_ADVERTISED_HOST}
+ * @param tokensFile the bearer tokens the HTTP API accepts (lines {@code <sha-256 hex>:<scopes>[:<name>]});
+ *     required with {@code httpPort}
  */
 public record ServiceEnvironment(
         Map<String, Object> kafka, Map<String, String> serdeConfig, Optional<String> jdbcUrl, Path stateDir,
         int partitions, int replicationFactor, int healthPort, Optional<String> applicationId,
-        String topicPrefix) {
+        String topicPrefix, Optional<Integer> httpPort, String advertisedHost, Optional<Path> tokensFile) {
 
     /** Kafka's {@code bootstrap.servers}, over the file's. */
     public static final String BOOTSTRAP_SERVERS = "TALLY_KAFKA_BOOTSTRAP_SERVERS";
@@ -67,9 +74,20 @@ public record ServiceEnvironment(
     /** Put before every topic name, to share a cluster; default none. */
     public static final String TOPIC_PREFIX = "TALLY_TOPIC_PREFIX";
 
+    /** Port of the service's HTTP API (issue 20); unset: no API, the health port only. */
+    public static final String HTTP_PORT = "TALLY_HTTP_PORT";
+    /** Host the other instances reach this one at (the projector's {@code application.server}). */
+    public static final String ADVERTISED_HOST = "TALLY_ADVERTISED_HOST";
+    /** The bearer tokens file of the HTTP API; required with {@value #HTTP_PORT}. */
+    public static final String TOKENS_FILE = "TALLY_TOKENS_FILE";
+
     /** Every variable a service reads. */
     public static final List<String> VARIABLES = List.of(BOOTSTRAP_SERVERS, KAFKA_CONFIG, JDBC_URL, SERDE,
-            SCHEMA_REGISTRY_URL, STATE_DIR, PARTITIONS, REPLICATION_FACTOR, HEALTH_PORT, APPLICATION_ID, TOPIC_PREFIX);
+            SCHEMA_REGISTRY_URL, STATE_DIR, PARTITIONS, REPLICATION_FACTOR, HEALTH_PORT, APPLICATION_ID, TOPIC_PREFIX,
+            HTTP_PORT, ADVERTISED_HOST, TOKENS_FILE);
+
+    /** Default {@value #ADVERTISED_HOST}: this machine's loopback, for instances on one machine. */
+    public static final String DEFAULT_ADVERTISED_HOST = "127.0.0.1";
 
     /** Default partitions of the keyed topics (DESIGN.md sizing; the README says how to choose). */
     public static final int DEFAULT_PARTITIONS = 12;
@@ -84,6 +102,13 @@ public record ServiceEnvironment(
         Objects.requireNonNull(topicPrefix, "topicPrefix");
         if (partitions < 1 || replicationFactor < 1) {
             throw new IllegalArgumentException("partitions and replication factor must be >= 1");
+        }
+        if (httpPort.isPresent() && (httpPort.get() < 0 || httpPort.get() > 65_535)) {
+            throw new IllegalArgumentException(HTTP_PORT + " must be a port, 0 to 65535, not " + httpPort.get());
+        }
+        if (httpPort.isPresent() && tokensFile.isEmpty()) {
+            throw new IllegalArgumentException(HTTP_PORT + " serves an API that needs tokens: set " + TOKENS_FILE
+                    + " (lines <sha-256 hex>:<scopes>[:<name>])");
         }
     }
 
@@ -128,7 +153,11 @@ public record ServiceEnvironment(
                 integer(env, tally, REPLICATION_FACTOR, "tally.replication.factor", DEFAULT_REPLICATION_FACTOR),
                 integer(env, tally, HEALTH_PORT, "tally.health.port", DEFAULT_HEALTH_PORT),
                 setting(env, APPLICATION_ID).or(() -> Optional.ofNullable(tally.get("tally.application.id"))),
-                setting(env, TOPIC_PREFIX).orElse(tally.getOrDefault("tally.topic.prefix", "")));
+                setting(env, TOPIC_PREFIX).orElse(tally.getOrDefault("tally.topic.prefix", "")),
+                setting(env, HTTP_PORT).or(() -> Optional.ofNullable(tally.get("tally.http.port")))
+                        .map(v -> integer(env, tally, HTTP_PORT, "tally.http.port", -1)),
+                setting(env, ADVERTISED_HOST).orElse(tally.getOrDefault("tally.advertised.host", DEFAULT_ADVERTISED_HOST)),
+                setting(env, TOKENS_FILE).or(() -> Optional.ofNullable(tally.get("tally.tokens.file"))).map(Path::of));
     }
 
     /**

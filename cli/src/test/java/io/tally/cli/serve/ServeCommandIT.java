@@ -6,19 +6,25 @@ import io.tally.avro.LedgerResult;
 import io.tally.core.Currency;
 import io.tally.embedded.testing.TestInfrastructure;
 import io.tally.ledger.kafka.RequestPublisher;
+import io.tally.platform.http.Tokens;
 import io.tally.schemas.LedgerTopics;
 import io.tally.schemas.TopicAdmin;
 import io.tally.schemas.TopicNames;
 import io.tally.schemas.ValueSerdes;
 import io.tally.schemas.codec.RequestCodec;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +32,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -123,6 +131,111 @@ class ServeCommandIT {
         int code = run(new ServeProjectorCommand(), env(prefix, 1), "--create-topics");
         assertThat(code).isEqualTo(ServiceCommand.EXIT_FAILED);
         assertThat(err.toString()).contains(ServiceEnvironment.JDBC_URL);
+    }
+
+    /**
+     * The production shape (issue 20, item 2): two ledger-service instances and two projector instances,
+     * each serving its own API. Writes go to either ledger instance, and each answers {@code GET
+     * /v1/requests/{id}} for requests the other one took. Either projector instance answers every account,
+     * forwarding those the other owns.
+     */
+    @Test
+    void twoInstancesOfEachServiceEachServeTheirApiAndAnswerForEveryAccount() throws Exception {
+        String prefix = TestInfrastructure.uniqueName("serve-apis") + ".";
+        String token = Tokens.generate();
+        Path tokens = stateDir.resolve("tokens");
+        Files.writeString(tokens, Tokens.hash(token) + ":write,read:it\n");
+        String database = infra.newDatabase("serve_apis");
+        List<ServiceCommand> commands = new ArrayList<>();
+        List<CompletableFuture<Integer>> exits = new ArrayList<>();
+        try {
+            for (String instance : List.of("ledger-a", "ledger-b", "projector-a", "projector-b")) {
+                Map<String, String> env = env(prefix, 4);
+                env.put(ServiceEnvironment.STATE_DIR, stateDir.resolve(instance).toString());
+                env.put(ServiceEnvironment.TOKENS_FILE, tokens.toString());
+                env.remove(ServiceEnvironment.APPLICATION_ID); // one group per service, shared by its instances
+                ServiceCommand command;
+                if (instance.startsWith("ledger")) {
+                    command = new ServeLedgerCommand();
+                    env.put(ServiceEnvironment.HTTP_PORT, "0");
+                } else {
+                    command = new ServeProjectorCommand();
+                    env.put(ServiceEnvironment.HTTP_PORT, Integer.toString(freePort()));
+                    env.put(ServiceEnvironment.JDBC_URL, database);
+                }
+                commands.add(command);
+                exits.add(CompletableFuture.supplyAsync(() -> run(command, env, "--create-topics")));
+                awaitHealthy(command, exits.get(exits.size() - 1));
+            }
+            int ledgerA = commands.get(0).apiPort();
+            int ledgerB = commands.get(1).apiPort();
+            assertThat(List.of(ledgerA, ledgerB)).allMatch(p -> p > 0).doesNotHaveDuplicates();
+            List<String> accounts = List.of("acct-0", "acct-1", "acct-2", "acct-3", "acct-4", "acct-5", "acct-6", "acct-7");
+            for (int i = 0; i < accounts.size(); i++) {
+                String a = accounts.get(i);
+                HttpResponse<String> open = post(i % 2 == 0 ? ledgerA : ledgerB, token, "/v1/accounts", "open-" + a,
+                        "{\"accountId\":\"" + a + "\",\"currency\":\"CZK\",\"scale\":2,\"overdraftLimitMinor\":0}");
+                assertThat(open.statusCode()).as("open %s: %s", a, open.body()).isEqualTo(201);
+                HttpResponse<String> credit = post(i % 2 == 0 ? ledgerB : ledgerA, token, "/v1/accounts/" + a + "/credits",
+                        "credit-" + a, "{\"amountMinor\":" + (100 + i) + ",\"currency\":\"CZK\"}");
+                assertThat(credit.statusCode()).as("credit %s: %s", a, credit.body()).isEqualTo(201);
+                String requestId = requestId(credit.body());
+                int other = i % 2 == 0 ? ledgerA : ledgerB;
+                HttpResponse<String> status = get(other, token, "/v1/requests/" + requestId);
+                assertThat(status.statusCode()).as("the other ledger instance knows %s: %s", requestId, status.body())
+                        .isEqualTo(200);
+                assertThat(status.body()).contains(requestId);
+            }
+            for (ServiceCommand projector : commands.subList(2, 4)) {
+                for (int i = 0; i < accounts.size(); i++) {
+                    HttpResponse<String> balance = get(projector.apiPort(), token,
+                            "/v1/accounts/" + accounts.get(i) + "/balance?minVersion=2");
+                    assertThat(balance.statusCode()).as("%s on :%d: %s", accounts.get(i), projector.apiPort(), balance.body())
+                            .isEqualTo(200);
+                    assertThat(balance.body()).contains("\"availableMinor\":" + (100 + i));
+                }
+            }
+            double forwarded = 0;
+            for (ServiceCommand projector : commands.subList(2, 4)) {
+                forwarded += forwardedReads(get(projector.apiPort(), token, "/metrics").body());
+            }
+            assertThat(forwarded).as("reads forwarded to the instance owning the account").isPositive();
+        } finally {
+            commands.forEach(ServiceCommand::requestStop);
+            for (CompletableFuture<Integer> exit : exits) {
+                assertThat(exit.get(120, TimeUnit.SECONDS)).isZero();
+            }
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static HttpResponse<String> post(int port, String token, String path, String key, String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                .header("Idempotency-Key", key).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> get(int port, String token, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String requestId(String body) {
+        Matcher m = Pattern.compile("\"requestId\":\"([^\"]+)\"").matcher(body);
+        assertThat(m.find()).as("a requestId in %s", body).isTrue();
+        return m.group(1);
+    }
+
+    /** The {@code tally_projector_http_requests_total{route="forwarded"}} count in a Prometheus text. */
+    private static double forwardedReads(String metrics) {
+        return metrics.lines().filter(l -> l.startsWith("tally_projector_http_requests") && l.contains("route=\"forwarded\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     private static void awaitHealthy(ServiceCommand command, CompletableFuture<Integer> exit) throws Exception {
