@@ -23,7 +23,7 @@ public final class BenchRunner {
     public static List<Workload> all() {
         return List.of(new WritePathWorkload(), new RebuildWorkload(), new CacheSinkWorkload(),
                 new ReconcileWorkload(), new HttpLatencyWorkload(), new HttpBatchWorkload(),
-                new MemoryWorkload());
+                new MemoryWorkload(), new RestoreWorkload());
     }
 
     /** The names of {@link #all()}. */

@@ -80,12 +80,13 @@ public final class MemoryWorkload implements Workload {
         long heap = heapAfterGc() - heapBefore;
         long rss = residentBytes() - rssBefore;
         double memtables = rocksDb(metrics, MEMTABLES);
-        double blockCaches = rocksDb(metrics, BLOCK_CACHE);
+        // One cache shared by every store (BoundedRocksDbMemory): each reports it, so count it once.
+        double blockCaches = rocksDbShared(metrics, BLOCK_CACHE);
         double tableReaders = rocksDb(metrics, TABLE_READERS);
         return Row.throughput(workload, records, seconds, Double.NaN, "", null, String.format(Locale.ROOT,
                 "%s; heap after GC %+.0f MiB, resident set %+.0f MiB (the whole JVM: broker and heap growth included), "
-                        + "RocksDB native %.0f MiB (memtables %.0f, block caches %.0f, table readers %.0f), while running "
-                        + "and caught up", note, heap / MIB, rss / MIB, (memtables + blockCaches + tableReaders) / MIB,
+                        + "RocksDB native %.0f MiB (memtables %.0f, held within the shared block cache of %.0f; table readers %.0f), "
+                        + "while running and caught up", note, heap / MIB, rss / MIB, (blockCaches + tableReaders) / MIB,
                 memtables / MIB, blockCaches / MIB, tableReaders / MIB))
                 .withHeapMb(heap / MIB);
     }
@@ -95,11 +96,18 @@ public final class MemoryWorkload implements Workload {
     private static final String BLOCK_CACHE = "block-cache-usage";
     private static final String TABLE_READERS = "estimate-table-readers-mem";
 
-    /** The sum over the service's stores of one RocksDB property metric, bytes (each store has its own block cache). */
+    /** The sum over the service's stores of one RocksDB property metric, bytes (per-store properties: memtables, table readers). */
     static double rocksDb(Map<MetricName, ? extends Metric> metrics, String property) {
         return metrics.entrySet().stream().filter(e -> e.getKey().name().equals(property))
                 .mapToDouble(e -> e.getValue().metricValue() instanceof Number n ? n.doubleValue() : 0)
                 .filter(Double::isFinite).sum();
+    }
+
+    /** One RocksDB property metric that every store reports for the same shared object: its largest value, bytes. */
+    static double rocksDbShared(Map<MetricName, ? extends Metric> metrics, String property) {
+        return metrics.entrySet().stream().filter(e -> e.getKey().name().equals(property))
+                .mapToDouble(e -> e.getValue().metricValue() instanceof Number n ? n.doubleValue() : 0)
+                .filter(Double::isFinite).max().orElse(0);
     }
 
     /** Heap used after two full collections, bytes. */

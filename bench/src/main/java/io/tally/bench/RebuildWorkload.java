@@ -41,17 +41,7 @@ public final class RebuildWorkload implements Workload {
     public List<Row> run(BenchEnvironment env) throws Exception {
         BenchOptions o = env.options();
         LedgerTopics topics = env.newTopics("rebuild");
-        long requests = new RequestMix(o.eventAccounts()).write(env.kafka(), topics, o.events());
-        String ledgerId = BenchEnvironment.unique("rebuild-ledger");
-        try (LedgerServiceApp app = new LedgerServiceApp(new LedgerServiceConfig(env.kafka(), ledgerId,
-                env.newStateDir(ledgerId), topics, 1), new SimpleMeterRegistry())) {
-            app.start();
-            StreamsTiming.awaitCommitted(env.kafka(), ledgerId, StreamsTiming.endOffsets(env.kafka(), topics.requests().name()),
-                    Duration.ofMinutes(30));
-        }
-        Map<TopicPartition, Long> end = StreamsTiming.endOffsets(env.kafka(), topics.events().name());
-        env.progress("rebuild: ledger-service decided %,d requests into %,d offsets of ledger.events", requests,
-                StreamsTiming.offsets(end));
+        Map<TopicPartition, Long> end = decidedEvents(env, topics, "rebuild");
         DataSource database = env.newDatabase("rebuild");
         ProjectorSchema.migrate(database);
         Map<String, Object> replay = ProjectionRebuild.replaySettings(o.partitions());
@@ -89,6 +79,28 @@ public final class RebuildWorkload implements Workload {
                         bestRebuild / bestReplayBaseline >= GOAL_RATIO, notes + "; both at least once, "
                                 + replay.get(StreamsConfig.NUM_STREAM_THREADS_CONFIG)
                                 + " threads"));
+    }
+
+    /**
+     * Writes {@link BenchOptions#eventAccounts} opens and {@link BenchOptions#events} mixed requests to
+     * {@code topics}' requests and has the real ledger-service decide them (untimed).
+     *
+     * @return the read-committed end offsets of {@code ledger.events} after
+     */
+    static Map<TopicPartition, Long> decidedEvents(BenchEnvironment env, LedgerTopics topics, String row) throws Exception {
+        BenchOptions o = env.options();
+        long requests = new RequestMix(o.eventAccounts()).write(env.kafka(), topics, o.events());
+        String ledgerId = BenchEnvironment.unique(row + "-ledger");
+        try (LedgerServiceApp app = new LedgerServiceApp(new LedgerServiceConfig(env.kafka(), ledgerId,
+                env.newStateDir(ledgerId), topics, 1), new SimpleMeterRegistry())) {
+            app.start();
+            StreamsTiming.awaitCommitted(env.kafka(), ledgerId, StreamsTiming.endOffsets(env.kafka(), topics.requests().name()),
+                    Duration.ofMinutes(30));
+        }
+        Map<TopicPartition, Long> end = StreamsTiming.endOffsets(env.kafka(), topics.events().name());
+        env.progress("%s: ledger-service decided %,d requests into %,d offsets of ledger.events", row, requests,
+                StreamsTiming.offsets(end));
+        return end;
     }
 
     private static long amountOf(LedgerEvent event) {
