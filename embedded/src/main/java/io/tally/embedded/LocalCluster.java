@@ -376,6 +376,11 @@ public final class LocalCluster {
         p.setProperty("unclean.leader.election.enable", "false");
         p.setProperty("auto.create.topics.enable", "false");
         p.setProperty("group.initial.rebalance.delay.ms", "0");
+        // A dead node's partitions get new leaders once the controller fences it: after 6 s without a
+        // heartbeat (1 s apart) rather than Kafka's 9 s, so that a broker's death costs writes a few
+        // seconds (issue 20's failover goal of 10 s; DESIGN.md, Running on a cluster).
+        p.setProperty("broker.heartbeat.interval.ms", "1000");
+        p.setProperty("broker.session.timeout.ms", "6000");
         // A laptop's cluster: small segments' worth of background threads, no 1 GiB preallocation.
         p.setProperty("num.network.threads", "2");
         p.setProperty("num.io.threads", "4");

@@ -55,8 +55,25 @@ public final class PostgresServer implements AutoCloseable {
             }
             return server;
         }
+        return startEmbedded(directory, 0);
+    }
+
+    /**
+     * Starts an embedded server with its data under {@code directory} ({@code null}: a temporary
+     * directory, deleted on close) on {@code port} (0: a free one), stopping first one that an earlier,
+     * killed run left running on the directory. A fixed port lets a server stopped and started again
+     * keep its JDBC URL, as a database restart does for the services using it (the fault runner).
+     *
+     * @throws IOException if the server cannot start (the port taken included), or a leftover one does
+     *     not stop
+     * @throws IllegalStateException if a running tally is using {@code directory}
+     */
+    public static PostgresServer startEmbedded(Path directory, int port) throws IOException {
         long startedNs = System.nanoTime();
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+        if (port != 0) {
+            builder.setPort(port);
+        }
         if (directory != null) {
             Files.createDirectories(directory);
             stopLeftover(directory);

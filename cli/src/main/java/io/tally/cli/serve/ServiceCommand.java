@@ -20,6 +20,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +50,15 @@ abstract class ServiceCommand implements Callable<Integer> {
     static final int EXIT_FAILED = 2;
     /** Standby replicas of each store ({@code num.standby.replicas}) unless the properties file sets it. */
     static final int STANDBY_REPLICAS = 1;
+    /**
+     * {@code session.timeout.ms} of the Streams consumers unless the properties file sets it: a killed
+     * instance's tasks move to the others after this long without a heartbeat, so it bounds how long
+     * the accounts on them cannot be written (Kafka's default, 45 s, would make failover 45 s or more;
+     * 6 s is the brokers' default {@code group.min.session.timeout.ms}).
+     */
+    static final int SESSION_TIMEOUT_MS = 6_000;
+    /** {@code heartbeat.interval.ms} with {@link #SESSION_TIMEOUT_MS}: a quarter of it, four beats per timeout. */
+    static final int HEARTBEAT_INTERVAL_MS = 1_500;
     /** How long a write waits for its outcome before answering 202 (as {@code ./tally serve}'s default). */
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
     /** How long a read with {@code ?minVersion=} waits (as {@code ./tally serve}'s default). */
@@ -82,13 +92,15 @@ abstract class ServiceCommand implements Callable<Integer> {
 
     /**
      * The Kafka properties for the service's Streams application: with {@code --rocksdb-memory} if given,
-     * and one standby replica of every store unless the properties file says otherwise, so that when an
-     * instance dies another one already holds its state (issue 20; with a single instance Streams places
-     * none).
+     * and one standby replica of every store and a 6 s session timeout unless the properties file says
+     * otherwise, so that when an instance dies another one already holds its state and takes its tasks
+     * within seconds (issue 20; with a single instance Streams places no standby).
      */
     Map<String, Object> streamsKafka(ServiceEnvironment env) {
         Map<String, Object> kafka = new HashMap<>(rocksDbMemory.applyTo(env.kafka()));
         kafka.putIfAbsent(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, STANDBY_REPLICAS);
+        kafka.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, SESSION_TIMEOUT_MS);
+        kafka.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, HEARTBEAT_INTERVAL_MS);
         return kafka;
     }
 
