@@ -109,11 +109,23 @@ final class LedgerAudit {
     Report audit(List<Sent> sent, List<String> accountIds) {
         Violations v = new Violations();
         List<LedgerEvent> events = readAll(topics.events(), BalanceConsumer::events, (LedgerEvent e) -> e.getAccountId());
+        Map<String, Folded> fold = checkLog(sent, events, v);
+        checkViews(fold, accountIds, v);
+        return new Report(v.all(), events.size(), fold.size());
+    }
+
+    /**
+     * Every check of the log against itself and the client outcomes (all but the views'), adding what
+     * fails to {@code v}.
+     *
+     * @param events every event of {@code ledger.events}, in offset order per partition
+     * @return the fold, by account id
+     */
+    static Map<String, Folded> checkLog(List<Sent> sent, List<LedgerEvent> events, Violations v) {
         Map<String, Folded> fold = fold(events, v);
         checkOutcomes(sent, events, v);
         checkConservation(sent, events, fold, v);
-        checkViews(fold, accountIds, v);
-        return new Report(v.all(), events.size(), fold.size());
+        return fold;
     }
 
     /** Folds the events, checking ids, versions, each event's balance after it and the limits. */
@@ -363,7 +375,7 @@ final class LedgerAudit {
     }
 
     /** Violations by kind, at most {@value #MAX_REPORTED} examples each, with the count of all. */
-    private static final class Violations {
+    static final class Violations {
         final List<String> list = new ArrayList<>();
         final Map<String, Integer> counts = new LinkedHashMap<>();
 
